@@ -1,0 +1,1 @@
+"""Commands registered on `voicecoach` (filled in by its issue)."""
