@@ -137,7 +137,7 @@ def transcript_html(result: Mapping[str, Any]) -> str:
         if p is not None and i + 1 < len(words):
             kind = "pause long" if p.get("long") else "pause"
             out.append(f' <span class="{kind}" data-t="{float(p["start_s"]):.2f}" '
-                       f'title="pause {float(p["duration_s"]):.2f}s">⏸ {float(p["duration_s"]):.1f}s</span>')
+                       f'title="pause {float(p["duration_s"]):.2f}s">‖ {float(p["duration_s"]):.1f}s</span>')
         out.append(" ")
     return "".join(out).strip()
 
@@ -248,7 +248,7 @@ def render_report(take: Take, audio_bytes: bytes, audio_suffix: str, options: Hi
     values["CSP"] = (f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; "
                      "media-src data:; img-src data:; base-uri 'none'; form-action 'none'")
     # one pass: text substituted in is never scanned again for placeholders
-    return re.sub(r"@@([A-Z]+)@@", lambda m: values.get(m.group(1), m.group(0)), page)
+    return re.sub(r"@@([A-Z_]+)@@", lambda m: values.get(m.group(1), m.group(0)), page)
 
 
 def write_report(take: Take, audio_path: Path, output: Path, options: HistoryOptions = HistoryOptions()) -> Path:

@@ -50,14 +50,17 @@ def history(scenario, as_json):
                   ": `voicecoach score FILE` or `voicecoach practice` keeps one.")
         return
     limit = _options().attempts
-    table = Table(title="Takes" + (f" of {scenario}" if scenario else ""))
-    for col in ("id", "when (UTC)", "kind", "scenario", "try", "secs", "WPM", "fill/100", "PSI", "overall"):
+    from rich import box
+
+    table = Table(title="Takes" + (f" of {scenario}" if scenario else ""), box=box.SIMPLE_HEAD)
+    for col in ("id", "when (UTC)", "kind", "scenario", "try", "secs", "WPM", "fill%", "PSI", "score"):
         left = col in ("when (UTC)", "kind", "scenario")
-        table.add_column(col, justify="left" if left else "right", no_wrap=col != "scenario")
+        table.add_column(col, justify="left" if left else "right", no_wrap=col == "when (UTC)",
+                         min_width=8 if col == "scenario" else None)
     for t in takes:
         n = attempts.get(t.id)
         tries = "" if n is None else (f"{n}/{limit}" if n <= limit else f"{n} (>{limit})")
-        table.add_row(str(t.id), f"{t.created_at[:10]} {t.created_at[11:16]}", t.kind, t.scenario_id or "", tries,
+        table.add_row(str(t.id), f"{t.created_at[5:10]} {t.created_at[11:16]}", t.kind, t.scenario_id or "", tries,
                       _fmt(t.duration_s, "{:.0f}"), _fmt(t.wpm, "{:.0f}"), _fmt(t.fillers_per_100_words),
                       _fmt(t.structure_score, "{:.0f}"), _fmt(t.overall, "{:.0f}"))
     out.print(table)
