@@ -181,9 +181,9 @@ def structure_items(structure: Mapping[str, Any]) -> list[FeedbackItem]:
     if structure.get("fix_matches") is False:
         items.append(FeedbackItem(
             "wrong_bug", "content",
-            "The answer does not address this snippet's real bug: re-read the code and name the root cause, "
+            "The answer never pins down this snippet's real bug: re-read the code and name the root cause, "
             f"e.g. '{examples['problem']}'.",
-            "Your fix doesn't address the real bug. Re-read the code and name the root cause.",
+            "You didn't name the real bug. Re-read the code and name the root cause.",
             95.0, _part_evidence(problem) or _part_evidence(solution)))
     if not problem.get("present"):
         items.append(FeedbackItem(

@@ -1,0 +1,1 @@
+"""Labelled spoken answers (text with synthetic word times) for the coaching tests."""

@@ -1,0 +1,75 @@
+"""Loose phrase matching for spoken text: the same normalisation on both sides, so "closes the
+connection", "connection closed" and "close the connection" meet. Pure functions."""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+_TOKEN = re.compile(r"[a-z0-9+%']+")
+_NUMBERS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+            "seven": "7", "eight": "8", "nine": "9", "ten": "10"}
+_IRREGULAR_NOT = {"can't": "can", "won't": "will", "shan't": "shall"}
+# negations collapse to one token so "no lock", "without a lock" and "not locked" meet
+_NEGATIONS = {"no", "non", "not", "without", "never", "nothing"}
+STOPWORDS = frozenset(
+    "a an the is are was were be been being of to in on at by for with from as it its it's this that these "
+    "those and or so then than there here we i you they he she our your their my me us them do does did "
+    "just very really also into out up about over which who what when where how would could should will "
+    "can may might must have has had get gets got if but".split())
+
+
+def _stem(token: str) -> str:
+    # crude but symmetric: only has to map inflections of one word to the same key
+    if len(token) <= 3 or not token.isalpha():
+        return token
+    for suffix, repl in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("e", "")):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            return token[: len(token) - len(suffix)] + repl
+    return token
+
+
+@lru_cache(maxsize=4096)
+def tokens(text: str) -> tuple[str, ...]:
+    """Lower-cased, contractions split ("doesn't" -> does, not), small numbers as digits, stemmed."""
+    out: list[str] = []
+    for raw in _TOKEN.findall(text.lower().replace("\u2019", "'").replace("_", " ")):
+        raw = raw.strip("'")
+        if not raw:
+            continue
+        if raw.endswith("n't"):
+            out += [_IRREGULAR_NOT.get(raw, raw[:-3]), "not"]
+            continue
+        raw = re.sub(r"'(s|re|ll|d|ve|m)$", "", raw)
+        out.append("not" if raw in _NEGATIONS else _stem(_NUMBERS.get(raw, raw)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def content_tokens(phrase: str) -> tuple[str, ...]:
+    """The tokens of a phrase that must be heard for it to count (stopwords dropped)."""
+    toks = tokens(phrase)
+    kept = tuple(t for t in toks if t not in STOPWORDS)
+    return kept or toks
+
+
+def phrase_matches(phrase: str, heard: frozenset[str] | set[str], ratio: float = 0.8) -> bool:
+    """True when enough of the phrase's content tokens were heard (any order)."""
+    want = content_tokens(phrase)
+    if not want:
+        return False
+    need = len(want) if len(want) <= 2 else max(2, math.ceil(ratio * len(want)))
+    return sum(1 for t in set(want) if t in heard) >= min(need, len(set(want)))
+
+
+def negated(phrase: str, sequence: tuple[str, ...]) -> bool:
+    """True when the phrase's first content word is only ever heard right after a negation:
+    "there's no try catch" names a missing fix, it does not propose one."""
+    want = content_tokens(phrase)
+    if not want:
+        return False
+    positions = [i for i, t in enumerate(sequence) if t == want[0]]
+    if not positions:
+        return False
+    return all("not" in sequence[max(0, i - 3):i] for i in positions)
