@@ -64,7 +64,9 @@ class FeedbackItem:
     rank: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["evidence"] = list(data["evidence"])
+        return data
 
 
 def _clock(seconds: float | None) -> str:
