@@ -132,7 +132,8 @@ def output_device(sd) -> Any:
                           "PulseAudio), or use --no-audio to print the transcript with timings") from exc
 
 
-def play_take(audio_path: Path, result: Mapping[str, Any], out, from_s: float = 0.0) -> None:
+def play_take(audio_path: Path, result: Mapping[str, Any], out, from_s: float = 0.0, *,
+              clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
     """Play `audio_path` from `from_s` through the default output while the transcript follows."""
     from .audio import SAMPLE_RATE, load_audio
 
@@ -149,7 +150,7 @@ def play_take(audio_path: Path, result: Mapping[str, Any], out, from_s: float = 
         raise DeviceError(f"cannot play on the output device ({exc}); use --no-audio") from exc
     try:
         stream = sd.get_stream()
-        follow(result, out, from_s, is_done=lambda: not stream.active)
+        follow(result, out, from_s, clock=clock, sleep=sleep, is_done=lambda: not stream.active)
         sd.wait()
     except KeyboardInterrupt:
         sd.stop()
