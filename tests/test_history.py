@@ -151,3 +151,14 @@ def test_delete_asks_then_removes_audio(saved, voicecoach_home):
     assert res.exit_code == 0 and f"deleted take #{saved[1]}" in res.output
     assert [r["id"] for r in json.loads(run("history", "--json").output)] == [saved[2]]
     assert run("delete", "12345", "--yes").exit_code == 2
+
+
+def test_config_sets_the_reuse_threshold_and_band(saved, voicecoach_home):
+    (voicecoach_home / "config.toml").write_text("[history]\nreuse_warn_ratio = 0.99\n"
+                                                 "[coaching]\ntarget_wpm_min = 90\ntarget_wpm_max = 120\n")
+    from voicecoach.cli.history_cmd import _options
+
+    opts = _options()
+    assert (opts.reuse_warn_ratio, opts.target_wpm_low, opts.target_wpm_high) == (0.99, 90.0, 120.0)
+    data = json.loads(run("compare", str(saved[0]), str(saved[1]), "--json").output)
+    assert data["wording_reuse"] < 0.99 and data["reuse_warning"] is None

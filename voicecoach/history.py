@@ -21,14 +21,15 @@ class HistoryOptions:
     target_wpm_high: float = 160.0
 
     @classmethod
-    def from_config(cls, section: Mapping[str, Any]) -> "HistoryOptions":
-        d = cls()
+    def from_config(cls, section: Mapping[str, Any], coaching: Mapping[str, Any] | None = None) -> "HistoryOptions":
+        """From [history]; the target band comes from [coaching] so coaching and charts agree."""
+        d, coaching = cls(), coaching or {}
         return cls(
             reuse_ngram=int(section.get("reuse_ngram", d.reuse_ngram)),
             reuse_warn_ratio=float(section.get("reuse_warn_ratio", d.reuse_warn_ratio)),
             attempts=int(section.get("attempts", d.attempts)),
-            target_wpm_low=float(section.get("target_wpm_low", d.target_wpm_low)),
-            target_wpm_high=float(section.get("target_wpm_high", d.target_wpm_high)),
+            target_wpm_low=float(coaching.get("target_wpm_min", d.target_wpm_low)),
+            target_wpm_high=float(coaching.get("target_wpm_max", d.target_wpm_high)),
         )
 
 

@@ -17,7 +17,8 @@ from .common import console, guarded, print_json
 def _options():
     from ..history import HistoryOptions
 
-    return HistoryOptions.from_config(load_config().section("history"))
+    cfg = load_config()
+    return HistoryOptions.from_config(cfg.section("history"), cfg.section("coaching"))
 
 
 def _fmt(value: Any, fmt: str = "{:.1f}") -> str:
