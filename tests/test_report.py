@@ -172,3 +172,16 @@ def test_report_of_a_real_take_in_chromium(browser, real_result, tmp_path):
     middle = len(words) // 2
     assert _click_and_seek(browser, spans[middle]) == pytest.approx(words[middle]["start_s"], abs=0.05)
     assert _problems(browser) == []
+
+
+def test_drill_windows_and_target_band_are_used(evil_take):
+    store, take = evil_take
+    from dataclasses import replace
+
+    drill = dict(take.result, target={"low": 100, "high": 120},
+                 windows=[{"start_s": 0, "end_s": 10, "wpm": 110, "band": "in"},
+                          {"start_s": 10, "end_s": 20, "wpm": 190, "band": "above"}])
+    page = render_report(replace(take, result=drill), b"RIFF", ".wav")
+    assert "target 100–120 WPM" in page and "15s: 190 WPM" in page and "5s: 110 WPM" in page
+    plain = render_report(take, b"RIFF", ".wav")
+    assert "target 130–160 WPM" in plain
