@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 
 import pytest
@@ -173,3 +174,20 @@ def test_no_speech_gives_zero_and_says_so():
     out = coach(result_for(""), get_scenario(SCENARIOS[0]), load_config())
     assert out["overall"] == 0 and out["structure"]["problem"]["present"] is False
     assert out["feedback"][0]["code"] == "no_speech"
+
+
+@pytest.mark.model
+def test_end_to_end_real_model_on_real_audio(transcriber):
+    from conftest import shared_audio
+    from voicecoach.pipeline import ScoreOptions, Scorer
+
+    path = shared_audio("ami_en2001a_sure-tagger/ami_EN2001a_utterance_00006.wav")
+    cfg = load_config()
+    result = Scorer(ScoreOptions.from_config(cfg, device="cpu"), transcriber=transcriber).score_file(path).to_dict()
+    out = coach(result, get_scenario("py-pagination-off-by-one"), cfg)
+    s = out["structure"]
+    assert set(s) >= {"problem", "solution", "impact", "order_ok", "coverage", "score"}
+    assert 0 <= out["overall"] <= 100 and isinstance(out["spoken"], str) and out["spoken"]
+    # a meeting utterance is not an answer about this bug
+    assert s["fix_matches"] is False and out["overall"] <= 35
+    json.dumps(out)  # merges into the CLI's JSON as is
