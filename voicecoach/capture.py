@@ -181,14 +181,20 @@ class MicrophoneSource:
 
 
 class FileSource:
-    """A recording sent block by block in real time (speed=1), faster (speed>1) or unpaced (speed=0)."""
+    """A recording sent block by block in real time (speed=1), faster (speed>1) or unpaced (speed=0).
+
+    `tail_silence_s` of silence follow the recording, as a room goes quiet when a speaker stops,
+    so a replayed take ends the way a live one does: on the end-of-speech silence.
+    """
 
     live = False
 
-    def __init__(self, path: str | Path, *, speed: float = 1.0, max_audio_s: float = 3600.0):
+    def __init__(self, path: str | Path, *, speed: float = 1.0, max_audio_s: float = 3600.0,
+                 tail_silence_s: float = 0.0):
         self.path = Path(path)
         self.name = str(path)
         self.speed = speed
+        self.tail_silence_s = tail_silence_s
         self.max_audio_s = max_audio_s
         self.ended = False
         self.end_reason: str | None = None
@@ -198,7 +204,9 @@ class FileSource:
         self._closed = False
 
     def open(self) -> None:
-        self._samples = load_audio(self.path, self.max_audio_s).samples
+        samples = load_audio(self.path, self.max_audio_s).samples
+        tail = np.zeros(int(SAMPLE_RATE * self.tail_silence_s), np.float32)
+        self._samples = np.concatenate([samples, tail]) if tail.size else samples
         self._started = time.monotonic()
 
     def read(self, timeout_s: float = 0.1) -> np.ndarray | None:
@@ -223,12 +231,12 @@ class FileSource:
         self._closed = True
 
 
-def open_source(spec: str | None, *, speed: float = 1.0) -> AudioSource:
+def open_source(spec: str | None, *, speed: float = 1.0, tail_silence_s: float = 0.0) -> AudioSource:
     """`--input`: an existing audio file, a device index, a device name, or None for the default input."""
     if spec:
         path = Path(spec).expanduser()
         if path.is_file():
-            return FileSource(path, speed=speed)
+            return FileSource(path, speed=speed, tail_silence_s=tail_silence_s)
         if path.suffix.lower() in AUDIO_SUFFIXES or "/" in spec:
             raise UnusableInput(f"{spec}: no such file")
     return MicrophoneSource(spec)

@@ -1,1 +1,150 @@
-"""Commands registered on `voicecoach` (filled in by its issue)."""
+"""`voicecoach practice`, `voicecoach devices`, `voicecoach say`: live practice and its devices."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+
+import click
+
+from . import main
+from .common import console, err_console, guarded, print_json
+
+
+def practice_round(*, scenario_id: str | None, input_spec: str | None, max_seconds: float | None,
+                   end_silence: float | None, speak: bool, as_json: bool, speed: float = 1.0) -> int:
+    """One practice round (also what `voicecoach demo` runs); returns the exit code."""
+    from ..capture import open_source
+    from ..config import load_config
+    from ..live import LiveDisplay, render_result
+    from ..pipeline import ScoreOptions, Scorer
+    from ..practice import (PracticeOptions, StopControl, coach_take, load_task, repair_left_takes, result_json,
+                            run_practice, save_take)
+
+    err = err_console()
+    for state in repair_left_takes():
+        err.print(f"Repaired the take {state.path} ({state.duration_s:.1f} s) left by an interrupted session; "
+                  f"score it with: voicecoach score {state.path}")
+    cfg = load_config()
+    task = load_task(scenario_id)
+    options = PracticeOptions.from_config(cfg, max_seconds=max_seconds, end_silence_s=end_silence,
+                                          speak=False if not speak else None)
+    source = open_source(input_spec, speed=speed, tail_silence_s=options.end_silence_s + 0.5)
+    scorer = Scorer(ScoreOptions.from_config(cfg))
+    ui = LiveDisplay(err)
+
+    def exit_now() -> None:
+        path = control.writer.path if control.writer is not None else None
+        sys.stderr.write(f"\nvoicecoach: left at once; the take so far is kept at {path}\n")
+        sys.stderr.flush()
+
+    with StopControl(on_exit_now=exit_now, watch_enter=source.live and sys.stdin.isatty()) as control:
+        take = run_practice(source, scorer, task, options, ui, control)
+        data = result_json(take)
+        if take.result.no_speech:
+            err.print(f"No speech heard, so there is nothing to score. The take is kept at {take.path}")
+            if as_json:
+                print_json(data)
+            return 0
+        feedback, spoken = coach_take(data, task, cfg)
+        try:
+            take_id = save_take(data, take, task, options)
+            if take_id is not None:
+                data["take_id"] = take_id
+        except Exception as exc:  # noqa: BLE001 - history is a bonus; the take file is already safe
+            err.print(f"Could not record the take in the history ({exc}); the file is kept at {take.path}")
+    # the result is out before any speech, so a script reading --json never waits on TTS
+    if as_json:
+        print_json(data)
+    else:
+        render_result(console(), data, feedback)
+    sys.stdout.flush()
+    if options.speak and spoken:
+        from ..tts import TTSOptions, TTSUnavailable, speak as say_aloud
+
+        try:
+            say_aloud(spoken, TTSOptions.from_config(cfg.section("tts")))
+        except TTSUnavailable as exc:
+            err.print(f"Feedback not spoken: {exc}")
+            if as_json:  # the human output already listed it
+                err.print(f"Feedback: {spoken}")
+    return 0
+
+
+@main.command()
+@click.option("--scenario", "scenario_id", metavar="ID", help="Scenario from the bank (default: a generic prompt).")
+@click.option("--input", "input_spec", metavar="DEVICE|FILE",
+              help="Input device name or index (see `voicecoach devices`), or an audio file replayed in real time.")
+@click.option("--max-seconds", type=float, help="Stop recording after this long (default: the scenario's time box).")
+@click.option("--end-silence", type=float, metavar="S", help="Stop after this many seconds of silence (default 2.0).")
+@click.option("--no-speak", is_flag=True, help="Do not speak the feedback aloud.")
+@click.option("--json", "as_json", is_flag=True, help="Print the score JSON (with timing.finalize_s) on stdout.")
+@guarded
+def practice(scenario_id, input_spec, max_seconds, end_silence, no_speak, as_json):
+    """Answer a code-review prompt out loud; get scored and hear what to fix first.
+
+    Shows the task, counts down, then records from the microphone (or replays --input FILE as if
+    live) while transcribing. Stops when you have been silent for --end-silence seconds, at
+    --max-seconds, on Enter, or on Ctrl-C; the take is always kept under the user folder and
+    scored. A second Ctrl-C leaves at once with the recording intact.
+    """
+    code = practice_round(scenario_id=scenario_id, input_spec=input_spec, max_seconds=max_seconds,
+                          end_silence=end_silence, speak=not no_speak, as_json=as_json)
+    sys.exit(code)
+
+
+@main.command()
+@click.option("--input", "input_spec", metavar="DEVICE", help="Input to level-check (default: the default input).")
+@click.option("--seconds", type=float, default=3.0, show_default=True, help="Length of the level check.")
+@click.option("--no-check", is_flag=True, help="Only list the devices.")
+@click.option("--json", "as_json", is_flag=True, help="Print devices and the level check as JSON.")
+@guarded
+def devices(input_spec, seconds, no_check, as_json):
+    """List audio input and output devices, then check the input level for 3 seconds."""
+    from ..capture import level_check, list_devices
+
+    devs = list_devices()
+    check = None
+    check_error = None
+    if not no_check:
+        from ..errors import DeviceError
+
+        if not as_json:
+            err_console().print(f"Level check: speak for {seconds:.0f} s...")
+        try:
+            check = level_check(input_spec, seconds)
+        except DeviceError as exc:
+            check_error = str(exc)
+    if as_json:
+        print_json({"devices": [asdict(d) for d in devs],
+                    "level_check": ({**asdict(check), "verdict": check.verdict} if check else None),
+                    "level_check_error": check_error})
+    else:
+        out = console()
+        for title, key in (("Inputs", "max_input_channels"), ("Outputs", "max_output_channels")):
+            out.print(f"[bold]{title}[/bold]")
+            rows = [d for d in devs if getattr(d, key) > 0]
+            for d in rows:
+                default = " (default)" if (d.default_input if key == "max_input_channels" else d.default_output) else ""
+                out.print(f"  {d.index:>3}  {d.name}  [{d.hostapi}, {getattr(d, key)} ch, "
+                          f"{d.default_samplerate_hz:.0f} Hz]{default}")
+            if not rows:
+                out.print("  none")
+        if check:
+            out.print(f"Level on {check.device}: {check.rms_dbfs:.1f} dBFS average, {check.peak_dbfs:.1f} dBFS peak "
+                      f"-> {check.verdict}")
+    if check_error:
+        from ..errors import DeviceError
+
+        raise DeviceError(check_error)
+
+
+@main.command()
+@click.argument("text", nargs=-1, required=True)
+@guarded
+def say(text):
+    """Speak TEXT with the configured voice, rate and volume (the [tts] config section)."""
+    from ..config import load_config
+    from ..tts import TTSOptions, speak
+
+    speak(" ".join(text), TTSOptions.from_config(load_config().section("tts")))
