@@ -22,3 +22,4 @@ from . import coach_cmd  # noqa: E402,F401
 from . import history_cmd  # noqa: E402,F401
 from . import practice_cmd  # noqa: E402,F401
 from . import drill_cmd  # noqa: E402,F401
+from . import demo_cmd  # noqa: E402,F401
