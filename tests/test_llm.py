@@ -6,6 +6,7 @@ import json
 import logging
 import socket
 import time
+from pathlib import Path
 
 import pytest
 
@@ -178,3 +179,17 @@ def test_validator(content, ok):
     else:
         with pytest.raises(InvalidReply):
             parse_reply(content)
+
+
+def test_config_enabled_turns_the_judge_on_without_the_flag(llm, voicecoach_home):
+    cfg_path = voicecoach_home / "config.toml"
+    cfg_path.write_text(cfg_path.read_text().replace("[llm]\n", "[llm]\nenabled = true\n"))
+    out = coach(result_for(ANSWER.text, ANSWER.wpm), get_scenario(ANSWER.scenario), load_config())
+    assert out["llm"]["status"] == "ok"
+    assert "llm" not in offline_default()
+
+
+def offline_default():
+    from voicecoach.config import load_config as load
+
+    return coach(result_for(ANSWER.text), get_scenario(ANSWER.scenario), load(Path("/nonexistent/config.toml")))

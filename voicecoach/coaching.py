@@ -74,7 +74,9 @@ def coach(result: Mapping[str, Any], scenario: Scenario | None, cfg: Config, *, 
 
     Returns {"structure", "overall", "scores": {structure, content, delivery}, "feedback": [item
     dicts], "spoken"} plus "llm" when the judge was asked (its outcome, or the fallback note).
+    The judge is asked when `use_llm` (the `--llm` flag) or `[llm] enabled` in the config.
     """
+    use_llm = use_llm or bool(cfg.section("llm").get("enabled", False))
     s_opts = StructureOptions.from_config(cfg)
     f_opts = FeedbackOptions.from_config(cfg)
     c_opts = CoachOptions.from_config(cfg)
