@@ -24,7 +24,8 @@ def evil_result() -> dict:
     text = f"so um the bug is {EVIL} in the parser and we fix it by checking bounds first"
     return make_result(text, long_pause_after=5, coverage={"root cause": True, f"{EVIL} point": False},
                        structure_score=60, overall=55, wpm_words_per_s=2.0,
-                       feedback=[{"text": f"say the impact <img src=x onerror=\"window.__pwned=2\">", "kind": "psi"},
+                       feedback=[{"text": f"say the impact <img src=x onerror=\"window.__pwned=2\">", "kind": "psi",
+                                  "evidence": [{"text": "um", "start_s": 0.8, "end_s": 0.9}]},
                                  "fewer fillers"])
 
 
@@ -143,6 +144,8 @@ def test_report_in_chromium_escapes_and_seeks(browser, evil_take, tmp_path):
     assert target > 5
     assert _click_and_seek(browser, word) == pytest.approx(target, abs=0.05)
     assert browser.execute_script("return document.getElementById('audio').currentTime") >= target - 0.05
+    evidence = browser.find_element(By.CSS_SELECTOR, "#feedback a.seek")
+    assert _click_and_seek(browser, evidence) == pytest.approx(0.8, abs=0.05)
     assert _problems(browser) == []
 
 

@@ -171,6 +171,8 @@ def structure_html(result: Mapping[str, Any]) -> str:
         extra.append(f"<p>Order problem → solution → impact: {'kept ✓' if s.get('order_ok') else 'not kept ✗'}</p>")
     if s.get("score") is not None:
         extra.append(f"<p>Structure score: <strong>{e(s.get('score'))}</strong></p>")
+    if s.get("missing"):
+        extra.append("<p>Missing: " + ", ".join(e(m) for m in s["missing"]) + "</p>")
     cov = s.get("coverage") or {}
     if cov:
         items = "".join(f'<li class="{"ok" if ok else "bad"}">{"✓" if ok else "✗"} {e(point)}</li>'
@@ -189,7 +191,10 @@ def feedback_html(result: Mapping[str, Any]) -> str:
         if isinstance(f, Mapping):
             label = f.get("kind") or f.get("category") or f.get("source")
             prefix = f'<span class="tag">{e(label)}</span> ' if label else ""
-            lis.append(f"<li>{prefix}{e(f.get('text', ''))}</li>")
+            seeks = "".join(f' <a href="#" class="seek" data-t="{float(ev["start_s"]):.2f}">▶ {e(ev.get("text", ""))} '
+                            f'{float(ev["start_s"]):.1f}s</a>' for ev in f.get("evidence") or []
+                            if isinstance(ev, Mapping) and isinstance(ev.get("start_s"), (int, float)))
+            lis.append(f"<li>{prefix}{e(f.get('text', ''))}{seeks}</li>")
         else:
             lis.append(f"<li>{e(f)}</li>")
     return f"<ol class=\"feedback\">{''.join(lis)}</ol>"
