@@ -239,3 +239,12 @@ def test_kill_9_during_saves(tmp_path, voicecoach_home):
         assert len(takes) >= count
         assert all(store.audio_file(t).exists() for t in takes)  # no row points at nothing
         assert all(t.result["transcript"]["text"].startswith("loop take") for t in takes)
+
+
+def test_non_finite_numbers_are_stored_as_absent():
+    result = make_result("a b c d")
+    result["delivery"]["wpm"] = float("nan")
+    result["overall"] = float("inf")
+    with open_store() as store:
+        take = store.get_take(store.save_take(result))
+    assert take.result["delivery"]["wpm"] is None and take.overall is None and take.wpm is None

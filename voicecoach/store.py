@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import numbers
 import os
 import re
 import shutil
@@ -109,9 +111,10 @@ def strip_secrets(value: Any) -> Any:
 def _number(value: Any) -> float | None:
     if isinstance(value, Mapping):  # tolerate {"score": 72} where a bare number was expected
         value = value.get("score")
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return None
-    return float(value)
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 def key_figures(result: Mapping[str, Any]) -> dict[str, float | None]:
@@ -141,8 +144,21 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # NaN/inf are not JSON; a metric that could not be computed is "absent"
+    if isinstance(value, Mapping):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=_json_default, allow_nan=False)
+    try:
+        return json.dumps(value, ensure_ascii=False, default=_json_default, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(value), ensure_ascii=False, default=_json_default, allow_nan=False)
 
 
 def _fsync_dir(path: Path) -> None:
