@@ -6,6 +6,7 @@ transcribe utterances while the speaker talks and build the result when they sto
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ import numpy as np
 
 from .audio import SAMPLE_RATE, load_audio
 from .config import Config, load_config
+from .fillers import RecoveryOptions
 from .lexicon import Lexicon
 from .metrics import DeliveryOptions, analyze, mark_fillers
 from .transcribe import ModelOptions, Transcriber, load_transcriber
@@ -33,6 +35,7 @@ class ScoreOptions:
     lexicon: Lexicon | None = None
     recover_fillers: bool = True
     verbatim_prompt: bool = True
+    recovery: RecoveryOptions = field(default_factory=RecoveryOptions)
     max_audio_s: float = 3600.0
 
     @classmethod
@@ -47,6 +50,7 @@ class ScoreOptions:
             lexicon=Lexicon.from_config(f, cfg.section("hedges")),
             recover_fillers=bool(f.get("recover", True)) if recover_fillers is None else recover_fillers,
             max_audio_s=float(m.get("max_audio_s", 3600)),
+            recovery=RecoveryOptions(recover_gaps=bool(f.get("recover_gaps", False))),
         )
 
 
@@ -54,8 +58,7 @@ class Scorer:
     def __init__(self, options: ScoreOptions | None = None, transcriber: Transcriber | None = None):
         options = options or ScoreOptions.from_config(load_config())
         if options.lexicon is None:
-            options = ScoreOptions(options.model, options.delivery, Lexicon.default(), options.recover_fillers,
-                                   options.verbatim_prompt, options.max_audio_s)
+            options = dataclasses.replace(options, lexicon=Lexicon.default())
         self.options = options
         self._transcriber = transcriber
 
@@ -74,7 +77,8 @@ class Scorer:
         if self.options.recover_fillers:
             from .fillers import recover_fillers
 
-            words = recover_fillers(samples, words, self.transcriber, offset_s=offset_s, lexicon=self.options.lexicon)
+            words = recover_fillers(samples, words, self.transcriber, offset_s=offset_s,
+                                    options=self.options.recovery)
         return words
 
     def build_result(self, path: str, duration_s: float, words: list[Word], timing: Timing) -> ScoreResult:

@@ -91,8 +91,9 @@ def _save(data: dict, audio_path: Path, scenario, options) -> int | None:
         return None
     settings = {"model": options.model.name, "device": options.model.device,
                 "recover_fillers": options.recover_fillers}
-    return open_store().save_take(data, kind="score", audio_path=audio_path,
-                                  scenario_id=scenario.id if scenario else None, settings=settings)
+    with open_store() as store:
+        return store.save_take(data, kind="score", audio_path=audio_path,
+                               scenario_id=scenario.id if scenario else None, settings=settings)
 
 
 @main.command()

@@ -1,0 +1,72 @@
+"""Filler recall/precision (AMI, verbatim) and WER (LibriSpeech, JFK): ours beside plain faster-whisper.
+
+"plain" is WhisperModel.transcribe with its defaults and the same model; "ours" is the `score`
+pipeline (verbatim prompt + filler clean-up). Run: .venv/bin/python benchmarks/accuracy.py [--gaps]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import ami_clips, available, read_clips  # noqa: E402
+
+from voicecoach.config import load_config  # noqa: E402
+from voicecoach.evaluate import FillerCounts, filler_counts, word_errors  # noqa: E402
+from voicecoach.fillers import RecoveryOptions  # noqa: E402
+from voicecoach.pipeline import Scorer, ScoreOptions  # noqa: E402
+
+
+def plain_text(model, samples) -> str:
+    segments, _ = model.transcribe(samples, language="en")
+    return " ".join(s.text.strip() for s in segments)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--gaps", action="store_true", help="also decode uncovered voiced stretches")
+    parser.add_argument("--json", action="store_true", help="print the totals as JSON at the end")
+    args = parser.parse_args()
+    if not available():
+        print("skipped: ../shared/audio_real is absent", file=sys.stderr)
+        return 0
+    options = ScoreOptions.from_config(load_config(), device="cpu")
+    if args.gaps:
+        options = ScoreOptions(**{**options.__dict__, "recovery": RecoveryOptions(recover_gaps=True)})
+    scorer = Scorer(options)
+    model = scorer.transcriber.model  # the same loaded model, threads and compute type
+    ours_total = plain_total = FillerCounts(0, 0, 0)
+    print(f"{'AMI clip':28s} {'ref':>4s} {'plain found/hyp':>16s} {'ours found/hyp':>15s}")
+    for clip in ami_clips():
+        samples = clip.samples()
+        plain = filler_counts(clip.reference, plain_text(model, samples))
+        ours = filler_counts(clip.reference, " ".join(w.text for w in scorer.transcribe_chunk(samples)))
+        plain_total, ours_total = plain_total + plain, ours_total + ours
+        print(f"{clip.name:28s} {ours.reference:4d} {plain.found:>9d}/{plain.hypothesis:<6d} {ours.found:>8d}/{ours.hypothesis:<6d}")
+    print(f"\nfillers on AMI ({ours_total.reference} in the references):")
+    for label, total in (("plain faster-whisper", plain_total), ("voicecoach", ours_total)):
+        print(f"  {label:22s} recall {total.recall:.2f}  precision {total.precision:.2f}")
+    print(f"\n{'read clip':28s} {'words':>5s} {'plain WER':>9s} {'ours WER':>9s}")
+    sums = {"plain": [0, 0], "ours": [0, 0]}
+    for clip in read_clips():
+        samples = clip.samples()
+        p_err, n = word_errors(clip.reference, plain_text(model, samples))
+        o_err, _ = word_errors(clip.reference, " ".join(w.text for w in scorer.transcribe_chunk(samples)))
+        sums["plain"] = [sums["plain"][0] + p_err, sums["plain"][1] + n]
+        sums["ours"] = [sums["ours"][0] + o_err, sums["ours"][1] + n]
+        print(f"{clip.name:28s} {n:5d} {p_err / n:9.3f} {o_err / n:9.3f}")
+    wer_plain, wer_ours = (sums[k][0] / sums[k][1] for k in ("plain", "ours"))
+    print(f"{'overall':28s} {sums['ours'][1]:5d} {wer_plain:9.3f} {wer_ours:9.3f}")
+    if args.json:
+        print(json.dumps({"filler_recall": {"plain": plain_total.recall, "ours": ours_total.recall},
+                          "filler_precision": {"plain": plain_total.precision, "ours": ours_total.precision},
+                          "wer": {"plain": wer_plain, "ours": wer_ours}}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The real-speech clips in ../shared/audio_real with their reference transcripts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "audio_real"
+
+
+@dataclass(frozen=True)
+class Clip:
+    name: str
+    group: str  # "ami" (verbatim, fillers) or "read" (LibriSpeech/JFK, for WER)
+    path: Path
+    channel: int | None  # for stereo AMI pairs: which headset
+    reference: str
+
+    def samples(self) -> np.ndarray:
+        """16 kHz mono float32 (one channel of a stereo pair, else the decoded file)."""
+        if self.channel is None:
+            from voicecoach.audio import load_audio
+
+            return load_audio(self.path).samples
+        data, rate = sf.read(self.path, dtype="float32", always_2d=True)
+        assert rate == 16000, rate
+        return np.ascontiguousarray(data[:, self.channel])
+
+
+def ami_clips() -> list[Clip]:
+    clips = []
+    for wav in sorted((SHARED / "ami_en2001a_sure-tagger").glob("*.wav")):
+        clips.append(Clip(wav.stem.replace("ami_EN2001a_utterance_", "en2001a-"), "ami", wav, None,
+                          wav.with_suffix(".txt").read_text().strip()))
+    for wav in sorted((SHARED / "ami_headset_pairs_hotato").glob("*.example.wav")):
+        stem = wav.name.removesuffix(".example.wav")
+        for channel in (0, 1):
+            ref = wav.with_name(f"{stem}.example.ch{channel}.txt").read_text().strip()
+            clips.append(Clip(f"{stem.removeprefix('ami-')}.ch{channel}", "ami", wav, channel, ref))
+    return clips
+
+
+def read_clips() -> list[Clip]:
+    clips = []
+    for folder in ("librispeech_sure-tagger", "librispeech_wenet", "librispeech_lhotse", "jfk_faster-whisper"):
+        for audio in sorted((SHARED / folder).glob("*")):
+            if audio.suffix in (".wav", ".flac") and audio.with_suffix(".txt").exists():
+                clips.append(Clip(audio.stem, "read", audio, None, audio.with_suffix(".txt").read_text().strip()))
+    return clips
+
+
+def available() -> bool:
+    return SHARED.exists()
