@@ -104,9 +104,12 @@ class MicrophoneSource:
 
     live = True
 
-    def __init__(self, device: str | int | None = None, *, watchdog_s: float = 2.0):
+    def __init__(self, device: str | int | None = None, *, watchdog_s: float = 3.0, startup_s: float = 10.0):
         self.device = parse_device(device)
         self.watchdog_s = watchdog_s
+        # a sound server can take a second or two to deliver the first block on a busy machine
+        self.startup_s = startup_s
+        self._got_block = False
         self.name = "default input" if self.device is None else str(self.device)
         self.ended = False
         self.end_reason: str | None = None
@@ -163,10 +166,12 @@ class MicrophoneSource:
         try:
             block = self._queue.get(timeout=timeout_s)
         except queue.Empty:
-            if not self.ended and time.monotonic() - self._last_block > self.watchdog_s:
-                self._lost(f"no audio from {self.name!r} for {self.watchdog_s:.0f} s (device gone?)")
+            limit = self.watchdog_s if self._got_block else self.startup_s
+            if not self.ended and time.monotonic() - self._last_block > limit:
+                self._lost(f"no audio from {self.name!r} for {limit:.0f} s (device gone?)")
             return None
         self._last_block = time.monotonic()
+        self._got_block = True
         return self._resample(block) if self._resample else block
 
     def close(self) -> None:
@@ -299,9 +304,10 @@ def level_check(device: str | int | None = None, seconds: float = 3.0) -> LevelC
     source = MicrophoneSource(device)
     source.open()
     blocks: list[np.ndarray] = []
+    wanted = int(seconds * SAMPLE_RATE)
     try:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and not source.ended:
+        # count audio, not wall time: the first block can take a moment to arrive
+        while sum(len(b) for b in blocks) < wanted and not source.ended:
             block = source.read(0.1)
             if block is not None:
                 blocks.append(block)

@@ -111,7 +111,7 @@ def play(samples: np.ndarray, sample_rate: int, device: str | int | None = None)
         raise TTSUnavailable(str(exc)) from exc
     info = _output(sd, device)
     try:
-        sd.play(samples, samplerate=sample_rate, device=info["index"])
+        sd.play(samples, samplerate=sample_rate, device=info["index"], latency="high")  # fewer underruns on a busy CPU
         deadline = time.monotonic() + len(samples) / sample_rate + 5.0
         stream = sd.get_stream()
         while stream.active and time.monotonic() < deadline:

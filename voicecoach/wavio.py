@@ -152,7 +152,7 @@ def repair_wav(path: str | Path) -> bool:
     return True
 
 
-def repair_takes(folder: str | Path, min_age_s: float = 5.0) -> list[WavState]:
+def repair_takes(folder: str | Path, min_age_s: float = 2.0) -> list[WavState]:
     """Repair the takes a crash left in `folder`; returns what was repaired (the caller says so).
 
     Files written in the last `min_age_s` are skipped: a live take elsewhere touches its file
