@@ -84,6 +84,11 @@ def voiced_frames(samples: np.ndarray, aggressiveness: int) -> np.ndarray:
     return np.array([vad.is_speech(pcm[i * step * 2:(i + 1) * step * 2], SAMPLE_RATE) for i in range(n)], dtype=bool)
 
 
+def has_speech(samples: np.ndarray, min_voiced_s: float = 0.3) -> bool:
+    """Whisper writes words into silence ("Thank you."); ask webrtcvad, at its strictest, first."""
+    return float(voiced_frames(samples, 3).sum()) * FRAME_S >= min_voiced_s
+
+
 def uncovered_voiced(voiced: np.ndarray, words: Sequence[Word], opts: RecoveryOptions) -> list[tuple[float, float]]:
     """Voiced stretches of filler length that no word overlaps (times within the chunk)."""
     covered = np.zeros_like(voiced)

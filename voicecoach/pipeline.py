@@ -16,7 +16,7 @@ import numpy as np
 
 from .audio import SAMPLE_RATE, load_audio
 from .config import Config, load_config
-from .fillers import RecoveryOptions
+from .fillers import RecoveryOptions, has_speech
 from .lexicon import Lexicon
 from .metrics import DeliveryOptions, analyze, mark_fillers
 from .transcribe import ModelOptions, Transcriber, load_transcriber
@@ -96,7 +96,7 @@ class Scorer:
         audio = load_audio(path, self.options.max_audio_s)
         transcriber = self.transcriber  # load before timing the transcription
         t0 = time.perf_counter()
-        words = self.transcribe_chunk(audio.samples)
+        words = self.transcribe_chunk(audio.samples) if has_speech(audio.samples) else []
         transcribe_s = time.perf_counter() - t0
         timing = Timing(load_s=round(getattr(transcriber, "load_s", 0.0), 3), transcribe_s=round(transcribe_s, 3),
                         total_s=round(time.perf_counter() - started, 3))

@@ -21,6 +21,10 @@ from .types import ModelInfo, Word
 log = logging.getLogger("voicecoach")
 
 DEFAULT_MODEL = "default"
+# A segment Whisper rates as probably not speech AND decodes with low confidence is noise it
+# put words on (white noise gives "Yeah." at 0.76 / -0.82; real speech here sits near 0.01 / -0.3).
+NO_SPEECH_PROB = 0.7
+NO_SPEECH_LOGPROB = -0.7
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,9 @@ class WhisperTranscriber:
         )
         words: list[Word] = []
         for segment in segments:
+            if segment.no_speech_prob > NO_SPEECH_PROB and segment.avg_logprob < NO_SPEECH_LOGPROB:
+                log.debug("dropped %r: Whisper itself says it heard no speech", segment.text)
+                continue
             for w in segment.words or ():
                 text = w.word.strip()
                 if text:

@@ -1,0 +1,76 @@
+"""Filler recovery: unit rules on word lists, then the real model on real AMI speech."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SHARED_AUDIO
+from voicecoach.evaluate import FillerCounts, filler_counts
+from voicecoach.fillers import RecoveryOptions, collapse_crammed_fillers, join_split_words, recover_fillers
+from voicecoach.types import Word
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+
+def w(text, start, end, p=0.5):
+    return Word(text, start, end, p)
+
+
+def test_split_backchannel_is_joined_into_one_word():
+    out = join_split_words([w("Mm", 1.0, 1.3), w("-hmm.", 1.3, 1.6), w("yes", 2.0, 2.2)])
+    assert [(x.text, x.start_s, x.end_s) for x in out] == [("Mm-hmm.", 1.0, 1.6), ("yes", 2.0, 2.2)]
+
+
+def test_crammed_repeats_collapse_but_spaced_fillers_stay():
+    crammed = [w("Um,", 8.0, 8.1), w("um,", 8.14, 8.16), w("um,", 8.16, 8.2), w("some", 8.3, 8.5)]
+    assert [x.text for x in collapse_crammed_fillers(crammed, 0.1)] == ["Um,", "some"]
+    spaced = [w("um", 1.0, 1.3), w("um", 2.0, 2.3)]
+    assert len(collapse_crammed_fillers(spaced, 0.1)) == 2
+    words = [w("the", 1.0, 1.2), w("the", 1.2, 1.4)]  # repeated real words are not touched
+    assert len(collapse_crammed_fillers(words, 0.1)) == 2
+
+
+def test_recover_without_gaps_needs_no_model():
+    words = [w("Mm", 0.0, 0.2), w("-hmm", 0.2, 0.4)]
+    assert [x.text for x in recover_fillers(None, words, transcriber=None)] == ["Mm-hmm"]
+
+
+def ami_subset():
+    if not SHARED_AUDIO.exists():
+        pytest.skip("real audio not available: ../shared/audio_real is absent")
+    from corpus import ami_clips
+
+    # the single-speaker explaining channels: where a coach must hear the fillers
+    return [c for c in ami_clips() if c.channel == 1 and "-bc-" in c.name] + \
+           [c for c in ami_clips() if c.name in ("en2001a-00001", "en2001a-00006")]
+
+
+@pytest.mark.model
+def test_pipeline_finds_most_ami_fillers_that_plain_whisper_misses(transcriber):
+    from voicecoach.pipeline import Scorer, ScoreOptions
+
+    clips = ami_subset()
+    ours = plain = FillerCounts(0, 0, 0)
+    scorer = Scorer(ScoreOptions(), transcriber=transcriber)
+    for clip in clips:
+        samples = clip.samples()
+        ours += filler_counts(clip.reference, " ".join(x.text for x in scorer.transcribe_chunk(samples)))
+        plain += filler_counts(clip.reference, " ".join(x.text for x in transcriber.transcribe(samples)))
+    assert ours.reference >= 10
+    assert ours.recall >= plain.recall + 0.4, (ours, plain)
+    assert ours.recall >= 0.7 and ours.precision >= 0.85, ours
+
+
+@pytest.mark.model
+def test_gap_decoding_adds_only_timed_recovered_fillers(transcriber):
+    from voicecoach.pipeline import VERBATIM_PROMPT
+
+    clip = next(c for c in ami_subset() if c.name == "en2001a-00001")
+    samples = clip.samples()
+    words = transcriber.transcribe(samples, prompt=VERBATIM_PROMPT)
+    out = recover_fillers(samples, words, transcriber, options=RecoveryOptions(recover_gaps=True))
+    added = [x for x in out if x.source == "recovered"]
+    assert all(x.filler and 0 <= x.start_s <= x.end_s <= len(samples) / 16000 for x in added)
+    assert [x.start_s for x in out] == sorted(x.start_s for x in out)
+    assert len(out) >= len(words) - 2  # clean-up may merge a split word, never drops speech
