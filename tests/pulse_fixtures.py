@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,22 +53,36 @@ def ensure_sink() -> None:
 
 
 @dataclass
+class Player:
+    proc: subprocess.Popen
+
+    def is_alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def join(self, timeout: float | None = None) -> None:
+        self.proc.wait(timeout=timeout)
+
+    def stop(self) -> None:
+        """Stop playing now (so nothing is left sounding into the next test)."""
+        if self.is_alive():
+            self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@dataclass
 class PulseSink:
     sink: str = SINK
     monitor: str = MONITOR
     # PortAudio device name that reaches PulseAudio's default source/sink
     device: str = "pulse"
 
-    def play(self, path: str | Path, *, background: bool = False) -> threading.Thread | None:
-        """Play a file into the sink (paplay); with background=True return the running thread."""
+    def play(self, path: str | Path, *, background: bool = False) -> "Player | None":
+        """Play a file into the sink (paplay); with background=True return the running player."""
         cmd = ["paplay", f"--device={self.sink}", str(path)]
         if not background:
             subprocess.run(cmd, check=True, timeout=300)
             return None
-        thread = threading.Thread(target=subprocess.run, args=(cmd,), kwargs={"check": True, "timeout": 300},
-                                  daemon=True)
-        thread.start()
-        return thread
+        return Player(subprocess.Popen(cmd))
 
     def record(self, seconds: float, *, during=None) -> np.ndarray:
         """Record the monitor for `seconds` (16 kHz mono float32) while `during()` runs, if given."""

@@ -101,14 +101,23 @@ def _output(sd, device):
     return info
 
 
-def play(samples: np.ndarray, sample_rate: int, device: str | int | None = None) -> None:
-    """Play and wait until done, with a deadline so a stalled device cannot hang the session."""
+def _sounddevice():
     from .capture import import_sounddevice
 
     try:
-        sd = import_sounddevice()
+        return import_sounddevice()
     except Exception as exc:  # noqa: BLE001 - any missing piece means "cannot play"
         raise TTSUnavailable(str(exc)) from exc
+
+
+def output_device(device: str | int | None = None) -> dict:
+    """The PortAudio output device that will play, or TTSUnavailable saying why there is none."""
+    return _output(_sounddevice(), device)
+
+
+def play(samples: np.ndarray, sample_rate: int, device: str | int | None = None) -> None:
+    """Play and wait until done, with a deadline so a stalled device cannot hang the session."""
+    sd = _sounddevice()
     info = _output(sd, device)
     try:
         sd.play(samples, samplerate=sample_rate, device=info["index"], latency="high")  # fewer underruns on a busy CPU
@@ -128,6 +137,7 @@ def speak(text: str, options: TTSOptions = TTSOptions()) -> None:
         return
     import soundfile as sf
 
+    output_device(options.output_device)  # say "no output device" before spending a subprocess on rendering
     with tempfile.TemporaryDirectory(prefix="voicecoach-tts-") as tmp:
         wav = synthesize_to_file(text, Path(tmp) / "say.wav", options)
         samples, rate = sf.read(wav, dtype="float32")

@@ -23,8 +23,8 @@ def practice_round(*, scenario_id: str | None, input_spec: str | None, max_secon
 
     err = err_console()
     for state in repair_left_takes():
-        err.print(f"Repaired the take {state.path} ({state.duration_s:.1f} s) left by an interrupted session; "
-                  f"score it with: voicecoach score {state.path}")
+        click.echo(f"Repaired the take {state.path} ({state.duration_s:.1f} s) left by an interrupted session; "
+                   f"score it with: voicecoach score {state.path}", err=True)
     cfg = load_config()
     task = load_task(scenario_id)
     options = PracticeOptions.from_config(cfg, max_seconds=max_seconds, end_silence_s=end_silence,
@@ -42,7 +42,7 @@ def practice_round(*, scenario_id: str | None, input_spec: str | None, max_secon
         take = run_practice(source, scorer, task, options, ui, control)
         data = result_json(take)
         if take.result.no_speech:
-            err.print(f"No speech heard, so there is nothing to score. The take is kept at {take.path}")
+            click.echo(f"No speech heard, so there is nothing to score. The take is kept at {take.path}", err=True)
             if as_json:
                 print_json(data)
             return 0
@@ -52,7 +52,7 @@ def practice_round(*, scenario_id: str | None, input_spec: str | None, max_secon
             if take_id is not None:
                 data["take_id"] = take_id
         except Exception as exc:  # noqa: BLE001 - history is a bonus; the take file is already safe
-            err.print(f"Could not record the take in the history ({exc}); the file is kept at {take.path}")
+            click.echo(f"Could not record the take in the history ({exc}); the file is kept at {take.path}", err=True)
     # the result is out before any speech, so a script reading --json never waits on TTS
     if as_json:
         print_json(data)
@@ -65,9 +65,9 @@ def practice_round(*, scenario_id: str | None, input_spec: str | None, max_secon
         try:
             say_aloud(spoken, TTSOptions.from_config(cfg.section("tts")))
         except TTSUnavailable as exc:
-            err.print(f"Feedback not spoken: {exc}")
+            click.echo(f"Feedback not spoken: {exc}", err=True)
             if as_json:  # the human output already listed it
-                err.print(f"Feedback: {spoken}")
+                click.echo(f"Feedback: {spoken}", err=True)
     return 0
 
 

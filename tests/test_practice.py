@@ -1,0 +1,126 @@
+"""`voicecoach practice` end to end, as a subprocess: the real model, the real audio path."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+import pytest
+import soundfile as sf
+
+from live_helpers import NO_AUDIO_ENV, clip, cli, run_cli, silence, wait_for_take, wer, write_config
+from voicecoach.wavio import inspect_wav
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture
+def home(voicecoach_home):
+    write_config(voicecoach_home)  # no countdown in tests
+    return voicecoach_home
+
+
+def test_practice_from_a_file_prints_score_json_with_finalize_time(home, tmp_path):
+    wav, text = clip("short_hello.wav", tmp_path)
+    proc = run_cli("practice", "--input", str(wav), "--json", "--no-speak")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert wer(text, data["transcript"]["text"]) <= 0.2
+    assert data["timing"]["finalize_s"] >= 0
+    assert data["practice"]["stop_reason"] == "end_silence"  # replayed "as if live": ends on the pause
+    take = data["path"]
+    assert take.startswith(str(home / "takes"))
+    assert sf.info(take).duration >= sf.info(wav).duration  # the whole take is on disk
+    assert data["feedback"] and data["spoken"]  # coached, ready to speak
+
+
+@pytest.mark.audio
+def test_practice_from_the_microphone_stops_on_silence(home, pulse_sink, tmp_path):
+    wav, text = clip("short_hello.wav", tmp_path)
+    proc = cli("practice", "--input", pulse_sink.device, "--json", "--no-speak", "--end-silence", "1.5",
+               "--max-seconds", "60")
+    try:
+        wait_for_take(home, min_seconds=1.0)  # audio is flowing: nothing of the clip is lost
+        pulse_sink.play(wav)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    data = json.loads(out)
+    assert data["practice"]["stop_reason"] == "end_silence"
+    assert wer(text, data["transcript"]["text"]) <= 0.25, data["transcript"]["text"]
+
+
+@pytest.mark.audio
+def test_ctrl_c_keeps_and_scores_the_take(home, pulse_sink, tmp_path):
+    wav, text = clip("short_hello.wav", tmp_path)
+    proc = cli("practice", "--input", pulse_sink.device, "--json", "--no-speak", "--end-silence", "30")
+    try:
+        wait_for_take(home, min_seconds=1.0)  # audio is flowing: nothing of the clip is lost
+        pulse_sink.play(wav)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    data = json.loads(out)
+    assert data["practice"]["stop_reason"] == "interrupt"
+    assert wer(text, data["transcript"]["text"]) <= 0.25
+    assert os.path.exists(data["path"]) and not inspect_wav(data["path"]).needs_repair
+
+
+@pytest.mark.audio
+def test_second_ctrl_c_leaves_at_once_with_the_wav_intact(home, pulse_sink, tmp_path):
+    wav, _ = clip("hedgy_answer.wav", tmp_path)
+    proc = cli("practice", "--input", pulse_sink.device, "--json", "--no-speak", "--end-silence", "30")
+    player = None
+    try:
+        take = wait_for_take(home, min_seconds=1.0)
+        player = pulse_sink.play(wav, background=True)
+        time.sleep(3.0)  # mid-sentence, so the first Ctrl-C leaves an utterance to transcribe
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.05)  # two separate signals, the second while the first is being handled
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+        if player is not None:
+            player.stop()
+    assert proc.returncode == 130
+    assert out == ""  # left before scoring
+    assert "the take so far is kept" in err and str(take) in err
+    assert not inspect_wav(take).needs_repair
+    assert sf.info(take).duration >= 1.0
+
+
+@pytest.mark.audio
+def test_kill_9_leaves_a_playable_take_repaired_on_next_start_and_silence_is_not_scored(home, pulse_sink, tmp_path):
+    proc = cli("practice", "--input", pulse_sink.device, "--json", "--no-speak", "--end-silence", "30")
+    try:
+        take = wait_for_take(home, min_seconds=2.0)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    assert sf.info(take).duration >= 2.0  # plays up to the last header update
+    time.sleep(2.5)  # the repair leaves files touched in the last 2 s alone (a live take elsewhere)
+    quiet = silence(tmp_path / "quiet.wav", 2.0)
+    nxt = run_cli("practice", "--input", str(quiet), "--json", "--no-speak", "--end-silence", "1.0")
+    assert nxt.returncode == 0, nxt.stderr
+    assert f"Repaired the take {take}" in nxt.stderr
+    assert not inspect_wav(take).needs_repair
+    # the silent take: said so, kept, not scored
+    assert "No speech heard" in nxt.stderr
+    data = json.loads(nxt.stdout)
+    assert data["no_speech"] is True and "feedback" not in data
+    assert os.path.exists(data["path"])
+
+
+def test_without_an_audio_output_the_feedback_is_printed_and_exit_is_0(home, tmp_path):
+    wav, _ = clip("short_hello.wav", tmp_path)
+    proc = run_cli("practice", "--input", str(wav), env=NO_AUDIO_ENV)
+    assert proc.returncode == 0, proc.stderr
+    assert "Fix first" in proc.stdout  # the feedback, in writing
+    assert "Feedback not spoken: no audio output device" in proc.stderr
