@@ -74,3 +74,21 @@ def test_gap_decoding_adds_only_timed_recovered_fillers(transcriber):
     assert all(x.filler and 0 <= x.start_s <= x.end_s <= len(samples) / 16000 for x in added)
     assert [x.start_s for x in out] == sorted(x.start_s for x in out)
     assert len(out) >= len(words) - 2  # clean-up may merge a split word, never drops speech
+
+
+@pytest.mark.model
+def test_speech_whisper_skipped_under_the_prompt_is_decoded_again(transcriber):
+    from voicecoach.pipeline import VERBATIM_PROMPT
+    from voicecoach.evaluate import wer
+    from voicecoach.fillers import recover_missed_speech
+    from conftest import shared_audio
+    from voicecoach.audio import load_audio
+
+    # with the verbatim prompt tiny.en stops this clip after "the", dropping five words
+    path = shared_audio("librispeech_sure-tagger/librispeech_1089-134686-0002.wav")
+    samples = load_audio(path).samples
+    reference = path.with_suffix(".txt").read_text()
+    prompted = transcriber.transcribe(samples, prompt=VERBATIM_PROMPT)
+    repaired = recover_missed_speech(samples, prompted, transcriber)
+    assert wer(reference, " ".join(w.text for w in repaired)) < wer(reference, " ".join(w.text for w in prompted))
+    assert [w.start_s for w in repaired] == sorted(w.start_s for w in repaired)

@@ -14,6 +14,7 @@ from typing import Sequence
 # are not hesitations, so they are left out on both sides.
 VOCAL_FILLERS = frozenset({"um", "uh", "er", "erm", "hmm", "mm", "umm", "uhm", "hm", "mhm", "ah"})
 FILLER = "<filler>"
+BACKCHANNELS = frozenset({"mm-hmm", "uh-huh", "mm-mm", "uh-uh", "uh-oh"})
 _SPLIT = re.compile(r"[^a-z0-9'\-_ ]+")
 
 
@@ -26,7 +27,9 @@ def tokens(text: str) -> list[str]:
             word = word.replace("_", "")
         if word == "kay":
             word = "okay"
-        if word:
+        if "-" in word and word not in BACKCHANNELS:  # "flour-fattened" is two reference words
+            out.extend(part for part in word.split("-") if part)
+        elif word:
             out.append(word)
     return out
 

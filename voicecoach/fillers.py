@@ -138,16 +138,29 @@ def decode_gaps(samples: np.ndarray, gaps: list[tuple[float, float]], transcribe
     return recovered
 
 
-def recover_fillers(samples: np.ndarray, words: list[Word], transcriber, *, offset_s: float = 0.0,
+def recover_missed_speech(samples: np.ndarray, words: list[Word], transcriber, *,
+                          min_missed_s: float = 1.0, aggressiveness: int = 3) -> list[Word]:
+    """Whisper sometimes stops a segment early (more often with a prompt): decode any long voiced
+    stretch that no word covers, without a prompt, and add its words. Times are chunk seconds."""
+    opts = RecoveryOptions(min_gap_s=min_missed_s, max_gap_s=30.0, max_gaps=4)
+    missed = uncovered_voiced(voiced_frames(samples, aggressiveness), words, opts)
+    added: list[Word] = []
+    for start_s, end_s in missed:
+        a, b = int(max(0.0, start_s - 0.1) * SAMPLE_RATE), int(min(len(samples) / SAMPLE_RATE, end_s + 0.1) * SAMPLE_RATE)
+        found = transcriber.transcribe(samples[a:b], offset_s=a / SAMPLE_RATE)
+        log.info("re-decoded %.1f s of speech no word covered: %d word(s)", end_s - start_s, len(found))
+        added += found
+    return sorted(words + added, key=lambda w: w.start_s) if added else words
+
+
+def recover_fillers(samples: np.ndarray, words: list[Word], transcriber, *,
                     options: RecoveryOptions = RecoveryOptions()) -> list[Word]:
-    """`words` (timed from `offset_s`) with Whisper's fillers cleaned and, optionally, missed ones added."""
+    """`words` (chunk seconds) with Whisper's fillers cleaned and, optionally, missed ones added."""
     words = collapse_crammed_fillers(join_split_words(words), options.min_filler_spacing_s)
     if not options.recover_gaps or not len(samples):
         return words
-    local = [replace(w, start_s=w.start_s - offset_s, end_s=w.end_s - offset_s) for w in words]
-    gaps = uncovered_voiced(voiced_frames(samples, options.vad_aggressiveness), local, options)
+    gaps = uncovered_voiced(voiced_frames(samples, options.vad_aggressiveness), words, options)
     recovered = decode_gaps(samples, gaps, transcriber, options) if gaps else []
     if recovered:
         log.info("recovered %d filler(s) from %d uncovered voiced stretch(es)", len(recovered), len(gaps))
-    shifted = [replace(w, start_s=round(w.start_s + offset_s, 3), end_s=round(w.end_s + offset_s, 3)) for w in recovered]
-    return sorted(words + shifted, key=lambda w: w.start_s)
+    return sorted(words + recovered, key=lambda w: w.start_s)

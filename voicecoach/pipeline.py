@@ -35,8 +35,8 @@ class ScoreOptions:
     lexicon: Lexicon | None = None
     recover_fillers: bool = True
     verbatim_prompt: bool = True
-    recovery: RecoveryOptions = field(default_factory=RecoveryOptions)
     max_audio_s: float = 3600.0
+    recovery: RecoveryOptions = field(default_factory=RecoveryOptions)
 
     @classmethod
     def from_config(cls, cfg: Config, *, model: str | None = None, device: str | None = None,
@@ -73,12 +73,16 @@ class Scorer:
         prompt = VERBATIM_PROMPT if self.options.verbatim_prompt else None
         if context:
             prompt = f"{prompt or ''} {context[-200:]}".strip()
-        words = self.transcriber.transcribe(samples, offset_s=offset_s, prompt=prompt)
+        words = self.transcriber.transcribe(samples, prompt=prompt)
         if self.options.recover_fillers:
-            from .fillers import recover_fillers
+            from .fillers import recover_fillers, recover_missed_speech
 
-            words = recover_fillers(samples, words, self.transcriber, offset_s=offset_s,
-                                    options=self.options.recovery)
+            # the verbatim prompt sometimes makes Whisper end a segment early: get those words back
+            words = recover_missed_speech(samples, words, self.transcriber)
+            words = recover_fillers(samples, words, self.transcriber, options=self.options.recovery)
+        if offset_s:
+            words = [dataclasses.replace(w, start_s=round(w.start_s + offset_s, 3), end_s=round(w.end_s + offset_s, 3))
+                     for w in words]
         return words
 
     def build_result(self, path: str, duration_s: float, words: list[Word], timing: Timing) -> ScoreResult:
