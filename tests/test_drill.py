@@ -1,0 +1,181 @@
+"""`voicecoach drill` end to end: espeak-ng clips at known rates through the real model.
+
+Most runs replay the file unpaced (`--speed 0`: the same source -> stream -> result path, just
+not waiting for the clock); one run goes through the real microphone path (PortAudio reading
+the PulseAudio null sink's monitor while the clip plays into the sink).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from live_helpers import cli, run_cli, wait_for_take, write_config
+from voicecoach.drill import calibration_passage
+from voicecoach.pacing import tokens
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "audio_fixtures"
+BAND_EDGES = (130, 160)  # the default band ([coaching] target_wpm_min/max)
+
+
+def pace_clip(name: str, tmp_path: Path) -> tuple[Path, str]:
+    """(wav, text) of a seeds/fixtures.json clip: audio_fixtures/ when built, else synthesised now."""
+    spec = next(c for c in json.loads((ROOT / "seeds" / "fixtures.json").read_text())["clips"] if c["name"] == name)
+    wav = FIXTURES / f"{name}.wav"
+    if not wav.exists():
+        wav = synthesise(spec["text"], spec["rate_wpm"], tmp_path / f"{name}.wav")
+    return wav, spec["text"]
+
+
+def synthesise(text: str, rate_wpm: int, target: Path) -> Path:
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
+    spec = importlib.util.spec_from_file_location("make_fixtures", ROOT / "scripts" / "make_fixtures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.synthesise(text, rate_wpm, target)
+    return target
+
+
+def voiced_span_s(wav: Path) -> float:
+    """First to last 30 ms frame above -40 dBFS: the speech span, measured without the model."""
+    samples, rate = sf.read(wav, dtype="float32")
+    frame = int(rate * 0.03)
+    n = len(samples) // frame
+    rms = np.sqrt(np.mean(samples[: n * frame].reshape(n, frame) ** 2, axis=1))
+    voiced = np.flatnonzero(20 * np.log10(np.maximum(rms, 1e-6)) > -40)
+    return (voiced[-1] - voiced[0] + 1) * 0.03
+
+
+def text_file(text: str, tmp_path: Path) -> Path:
+    path = tmp_path / "passage.txt"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def home(voicecoach_home):
+    write_config(voicecoach_home)  # no countdown
+    return voicecoach_home
+
+
+def drill_json(*args: str) -> dict:
+    proc = run_cli("drill", "--no-speak", "--json", *args, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return json.loads(proc.stdout)
+
+
+def check_schema(data: dict) -> None:
+    assert data["target"] == {"low": 130.0, "high": 160.0}
+    windows = data["windows"]
+    assert windows and all(set(w) >= {"start_s", "end_s", "wpm", "band"} for w in windows)
+    assert all(w["band"] in ("below", "in", "above") for w in windows)
+    assert all(a["end_s"] == b["start_s"] for a, b in zip(windows, windows[1:]))  # they tile the speech
+    assert all(w["end_s"] - w["start_s"] <= 15.01 for w in windows)
+    for w in windows:  # each window's band is what its pace says
+        expect = "below" if w["wpm"] < 130 else "above" if w["wpm"] > 160 else "in"
+        assert w["band"] == expect
+    assert 0 <= data["time_in_band_pct"] <= 100
+    assert set(data["stretches"]) == {"too_fast", "too_slow"}
+    for key in ("wpm", "word_count", "pauses", "fillers", "fillers_per_100_words"):  # the usual delivery fields
+        assert key in data["delivery"]
+    assert "finalize_s" in data["timing"] and data["transcript"]["text"]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("name, band", [("pace_slow", "below"), ("pace_mid", "in"), ("pace_fast", "above")])
+def test_espeak_clips_at_known_rates_land_in_the_right_band(home, tmp_path, name, band):
+    wav, text = pace_clip(name, tmp_path)
+    data = drill_json("--input", str(wav), "--text", str(text_file(text, tmp_path)), "--speed", "0")
+    check_schema(data)
+    drill = data["drill"]
+    assert drill["kind"] == "read-aloud" and drill["pace_source"] == "passage"
+    assert drill["passage_read_pct"] == 100.0
+    # the pace counts the passage's words over the speech span, so it matches a model-free measure
+    expected = len(tokens(text)) / voiced_span_s(wav) * 60
+    assert drill["pace_wpm"] == pytest.approx(expected, rel=0.08)
+    shares = drill["band_shares_pct"]
+    assert max(shares, key=shares.get) == band, data["windows"]  # mostly in the expected band
+    assert (data["time_in_band_pct"] >= 50) == (band == "in")
+    stretch = data["stretches"]["too_fast" if band == "above" else "too_slow"]
+    if band == "in":
+        assert data["stretches"]["too_slow"] is None
+    else:
+        assert stretch is not None and stretch["band"] == band
+        assert set(tokens(stretch["words"])) <= set(tokens(text))  # its words are the passage's
+        assert stretch["duration_s"] >= 10
+    # kept as a drill take, listed by history
+    history = json.loads(run_cli("history", "--json", timeout=60).stdout)
+    assert [(t["id"], t["kind"]) for t in history] == [(data["take_id"], "drill")]
+    assert history[0]["wpm"] == data["delivery"]["wpm"]
+
+
+@pytest.mark.model
+def test_calibrate_suggests_a_band_around_the_measured_pace(home, tmp_path):
+    passage = calibration_passage()
+    wav = synthesise(passage.text, 185, tmp_path / "calibrate.wav")
+    data = drill_json("--calibrate", "--input", str(wav), "--speed", "0")
+    cal = data["calibration"]
+    expected = passage.word_count / voiced_span_s(wav) * 60
+    assert cal["natural_wpm"] == pytest.approx(expected, rel=0.08)
+    assert cal["natural_wpm"] > 160 and cal["reliable"]
+    low, high = cal["suggested"]["low"], cal["suggested"]["high"]
+    assert low <= cal["natural_wpm"] <= high and high - low == 30
+    assert low < cal["natural_wpm"] - 5  # nudged toward the calmer target band, not centred above it
+    assert data["drill"]["kind"] == "calibrate" and data["drill"]["passage"] == passage.id
+    assert f"{low:.0f} to {high:.0f}" in data["spoken"]
+
+
+@pytest.mark.model
+def test_free_explanation_preset_counts_the_transcript_and_takes_the_target(home, tmp_path):
+    wav, _ = pace_clip("demo_answer", tmp_path)
+    data = drill_json("--preset", "elevator", "--scenario", "py-pagination-off-by-one", "--target", "100-130",
+                      "--input", str(wav), "--speed", "0")
+    assert data["target"] == {"low": 100.0, "high": 130.0}
+    assert data["drill"]["kind"] == "free" and data["drill"]["preset"] == "elevator"
+    assert data["drill"]["seconds"] == 60 and data["drill"]["pace_source"] == "transcript"
+    assert data["drill"]["passage_read_pct"] is None
+    assert sum(w.get("words", 0) for w in data["windows"]) == data["delivery"]["word_count"]
+    assert data["windows"][-1]["end_s"] <= 50.6 + 0.5  # the 50 s clip ends before the 60 s box
+    for w in data["windows"]:
+        assert w["band"] == ("below" if w["wpm"] < 100 else "above" if w["wpm"] > 130 else "in")
+    history = json.loads(run_cli("history", "--json", timeout=60).stdout)
+    assert history[-1]["kind"] == "drill" and history[-1]["scenario_id"] == "py-pagination-off-by-one"
+
+
+@pytest.mark.audio
+@pytest.mark.model
+def test_drill_from_the_microphone_through_the_null_sink(home, pulse_sink, tmp_path):
+    wav, text = pace_clip("pace_fast", tmp_path)
+    proc = cli("drill", "--input", pulse_sink.device, "--text", str(text_file(text, tmp_path)), "--json",
+               "--no-speak", "--seconds", "60")
+    try:
+        wait_for_take(home, min_seconds=1.0)  # audio is flowing: nothing of the clip is lost
+        pulse_sink.play(wav)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    data = json.loads(out)
+    check_schema(data)
+    assert data["practice"]["stop_reason"] == "end_silence"
+    assert data["drill"]["passage_read_pct"] >= 90, data["transcript"]["text"]
+    assert data["drill"]["band_shares_pct"]["above"] >= 50 and data["drill"]["pace_wpm"] > 160
+    assert data["stretches"]["too_fast"] is not None
+    history = json.loads(run_cli("history", "--json", timeout=60).stdout)
+    assert history and history[-1]["kind"] == "drill"
+
+
+def test_bad_target_and_conflicting_kinds_are_one_line(home):
+    proc = run_cli("drill", "--target", "fast", "--no-speak", timeout=60)
+    assert proc.returncode == 2 and "LOW-HIGH" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run_cli("drill", "--calibrate", "--text", "connection-leak", "--no-speak", timeout=60)
+    assert proc.returncode == 2 and "choose one of" in proc.stderr
