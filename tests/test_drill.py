@@ -179,3 +179,29 @@ def test_bad_target_and_conflicting_kinds_are_one_line(home):
     assert proc.returncode == 2 and "LOW-HIGH" in proc.stderr and "Traceback" not in proc.stderr
     proc = run_cli("drill", "--calibrate", "--text", "connection-leak", "--no-speak", timeout=60)
     assert proc.returncode == 2 and "choose one of" in proc.stderr
+
+
+def test_human_output_lists_windows_stretches_and_calibration_verbatim():
+    from rich.console import Console
+
+    from voicecoach.cli.drill_cmd import render_drill
+
+    fast = {"band": "above", "start_s": 10.0, "end_s": 30.0, "duration_s": 20.0, "wpm": 182.0,
+            "words": "the [bold] server opens"}
+    data = {"target": {"low": 130.0, "high": 160.0}, "time_in_band_pct": 33.3, "path": "x.wav", "take_id": 7,
+            "windows": [{"start_s": 0.0, "end_s": 10.0, "wpm": 145.0, "band": "in"},
+                        {"start_s": 10.0, "end_s": 20.0, "wpm": 185.0, "band": "above"},
+                        {"start_s": 20.0, "end_s": 30.0, "wpm": 179.0, "band": "above"}],
+            "stretches": {"too_fast": fast, "too_slow": None},
+            "delivery": {"pauses": [{"long": True}, {"long": False}], "fillers": [{"text": "um"}]},
+            "drill": {"pace_wpm": 170.0, "pace_source": "passage", "band_shares_pct": {"below": 0, "in": 33.3,
+                      "above": 66.7}, "passage_read_pct": 100.0, "window_s": 10.0},
+            "calibration": {"natural_wpm": 170.0, "suggested": {"low": 140.0, "high": 170.0}, "reliable": False}}
+    out = Console(record=True, width=200)
+    render_drill(out, data)
+    text = out.export_text()
+    assert "33% of speaking time" in text and "0:10-0:20    185 wpm  FAST" in text
+    assert "0:10-0:30 at 182 wpm: \"the [bold] server opens\"" in text  # transcript words are not markup
+    assert "Pauses 2 (long 1)  fillers 1: um" in text
+    assert "--target 140-170" in text and "[coaching]" in text and "Less than half" in text
+    assert "Take saved: 7" in text

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from .types import Word
@@ -273,6 +273,3 @@ def align_to_passage(passage: str, words: Sequence[Word]) -> tuple[list[Word], f
         i = j
     return out, round((last - first + 1) / len(ref), 3)
 
-
-def shift_words(words: Sequence[Word], offset_s: float) -> list[Word]:
-    return [replace(w, start_s=w.start_s + offset_s, end_s=w.end_s + offset_s) for w in words]

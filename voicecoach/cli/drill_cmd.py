@@ -12,6 +12,13 @@ from . import main
 from .common import console, err_console, guarded, print_json
 
 
+def _esc(text: str) -> str:
+    """User text (passages, transcripts) is not rich markup: "[coaching]" must print as is."""
+    from rich.markup import escape
+
+    return escape(text)
+
+
 class DrillDisplay:
     """The task, a countdown and the live pace gauge, on stderr (stdout stays clean for --json)."""
 
@@ -30,15 +37,15 @@ class DrillDisplay:
 
         c = self.console
         if spec.passage is not None:
-            c.print(Panel(spec.passage.text, title=spec.title, expand=False))
+            c.print(Panel(_esc(spec.passage.text), title=_esc(spec.title), expand=False))
         elif spec.scenario is not None:
             from rich.syntax import Syntax
 
             c.print(Panel(Syntax(spec.scenario.snippet.rstrip(), spec.scenario.language or "text", line_numbers=True),
-                          title=spec.title, expand=False))
+                          title=_esc(spec.title), expand=False))
         else:
-            c.print(f"[bold]{spec.title}[/bold]")
-        c.print(spec.instruction)
+            c.print(f"[bold]{_esc(spec.title)}[/bold]")
+        c.print(_esc(spec.instruction))
         band = options.band
         c.print(f"Target {band.low:.0f}-{band.high:.0f} words per minute over each {options.window_s:.0f} s; "
                 f"{spec.seconds:.0f} s at most. Stop by pausing, pressing Enter, or Ctrl-C.")
@@ -99,15 +106,15 @@ def render_drill(out, data: Mapping[str, Any]) -> None:
         s = data["stretches"][key]
         if s:
             out.print(f"[bold]{label}[/bold] {_clock(s['start_s'])}-{_clock(s['end_s'])} at {s['wpm']:.0f} wpm: "
-                      f"\"{s['words']}\"")
+                      f"\"{_esc(s['words'])}\"")
     pauses = d["pauses"]
     out.print(f"Pauses {len(pauses)} (long {sum(1 for p in pauses if p['long'])})  fillers {len(d['fillers'])}"
-              + (f": {', '.join(f['text'] for f in d['fillers'][:6])}" if d["fillers"] else ""))
+              + (f": {_esc(', '.join(f['text'] for f in d['fillers'][:6]))}" if d["fillers"] else ""))
     cal = data.get("calibration")
     if cal:
         s = cal["suggested"]
         out.print(f"[bold]Natural pace {cal['natural_wpm']:.0f} wpm -> suggested band {s['low']:.0f}-{s['high']:.0f}"
-                  f"[/bold]: voicecoach drill --target {s['low']:.0f}-{s['high']:.0f}  (or set [coaching] "
+                  f"[/bold]: voicecoach drill --target {s['low']:.0f}-{s['high']:.0f}  (or set \\[coaching] "
                   "target_wpm_min/max in config.toml)")
         if not cal["reliable"]:
             out.print("Less than half of the passage was read: read all of it for a reliable measure.")
