@@ -7,6 +7,7 @@ import os
 import signal
 import time
 
+import numpy as np
 import pytest
 import soundfile as sf
 
@@ -50,7 +51,7 @@ def test_practice_from_the_microphone_stops_on_silence(home, pulse_sink, tmp_pat
     assert proc.returncode == 0, err
     data = json.loads(out)
     assert data["practice"]["stop_reason"] == "end_silence"
-    assert wer(text, data["transcript"]["text"]) <= 0.25, data["transcript"]["text"]
+    assert wer(text, data["transcript"]["text"]) <= 0.35, data["transcript"]["text"]
 
 
 @pytest.mark.audio
@@ -67,8 +68,27 @@ def test_ctrl_c_keeps_and_scores_the_take(home, pulse_sink, tmp_path):
     assert proc.returncode == 0, err
     data = json.loads(out)
     assert data["practice"]["stop_reason"] == "interrupt"
-    assert wer(text, data["transcript"]["text"]) <= 0.25
+    assert wer(text, data["transcript"]["text"]) <= 0.35
     assert os.path.exists(data["path"]) and not inspect_wav(data["path"]).needs_repair
+
+
+@pytest.mark.audio
+def test_a_device_that_goes_away_mid_take_keeps_and_scores_what_was_recorded(home, pulse_sink, tmp_path):
+    wav, text = clip("short_hello.wav", tmp_path)
+    proc = cli("practice", "--input", pulse_sink.device, "--json", "--no-speak", "--end-silence", "30")
+    try:
+        wait_for_take(home, min_seconds=1.0)
+        pulse_sink.play(wav)
+        pulse_sink.suspend()  # the "microphone" stops delivering audio, as when unplugged
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+        pulse_sink.reset()
+    assert proc.returncode == 0, err
+    data = json.loads(out)
+    assert data["practice"]["stop_reason"] == "source_ended"
+    assert "no audio from" in data["practice"]["stop_detail"]
+    assert wer(text, data["transcript"]["text"]) <= 0.35
 
 
 @pytest.mark.audio
@@ -100,11 +120,13 @@ def test_kill_9_leaves_a_playable_take_repaired_on_next_start_and_silence_is_not
     proc = cli("practice", "--input", pulse_sink.device, "--json", "--no-speak", "--end-silence", "30")
     try:
         take = wait_for_take(home, min_seconds=2.0)
+        time.sleep(0.5)  # mid-second: samples on disk past the last header update
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
         proc.kill()
     assert sf.info(take).duration >= 2.0  # plays up to the last header update
+    assert inspect_wav(take).needs_repair  # ...and holds more than the header says
     time.sleep(2.5)  # the repair leaves files touched in the last 2 s alone (a live take elsewhere)
     quiet = silence(tmp_path / "quiet.wav", 2.0)
     nxt = run_cli("practice", "--input", str(quiet), "--json", "--no-speak", "--end-silence", "1.0")
@@ -124,3 +146,26 @@ def test_without_an_audio_output_the_feedback_is_printed_and_exit_is_0(home, tmp
     assert proc.returncode == 0, proc.stderr
     assert "Fix first" in proc.stdout  # the feedback, in writing
     assert "Feedback not spoken: no audio output device" in proc.stderr
+
+
+@pytest.mark.audio
+def test_feedback_is_spoken_after_the_json_and_heard_on_the_output(home, pulse_sink, transcriber, tmp_path):
+    wav, _ = clip("short_hello.wav", tmp_path)
+    with pulse_sink.recorder() as rec:
+        rec.wait_started()
+        proc = cli("practice", "--input", str(wav), "--json")
+        try:
+            data = json.loads(proc.stdout.readline())
+            json_at_s = rec.seconds  # how much of the output had been recorded when the JSON arrived
+            proc.wait(timeout=120)
+        finally:
+            proc.kill()
+        time.sleep(0.3)
+    assert proc.returncode == 0, proc.stderr.read()
+    recorded = rec.samples()
+    # nothing was said before the result (0.5 s of slack for a test process slow to wake up)
+    before = recorded[: int(max(0.0, json_at_s - 0.5) * 16000)]
+    assert before.size and float(np.max(np.abs(before))) < 0.02
+    heard = " ".join(w.text for w in transcriber.transcribe(recorded[int(json_at_s * 16000):]))
+    # espeak through tiny.en is not a clean channel ("7" comes back as "seven"): a loose bound
+    assert wer(data["spoken"], heard) <= 0.5, (data["spoken"], heard)

@@ -141,4 +141,6 @@ def speak(text: str, options: TTSOptions = TTSOptions()) -> None:
     with tempfile.TemporaryDirectory(prefix="voicecoach-tts-") as tmp:
         wav = synthesize_to_file(text, Path(tmp) / "say.wav", options)
         samples, rate = sf.read(wav, dtype="float32")
-    play(samples, rate, options.output_device)
+    # a sink waking from idle swallows the first ~100 ms; lead with silence, not with the first word
+    lead = np.zeros(int(rate * 0.25), np.float32)
+    play(np.concatenate([lead, samples]), rate, options.output_device)
