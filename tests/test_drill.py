@@ -135,16 +135,16 @@ def test_calibrate_suggests_a_band_around_the_measured_pace(home, tmp_path):
 
 
 @pytest.mark.model
-def test_free_explanation_preset_counts_the_transcript_and_takes_the_target(home, tmp_path):
-    wav, _ = pace_clip("demo_answer", tmp_path)
+def test_free_explanation_preset_counts_the_transcript_and_stops_at_the_limit(home, tmp_path):
+    wav, _ = pace_clip("demo_answer", tmp_path)  # a 50 s answer
     data = drill_json("--preset", "elevator", "--scenario", "py-pagination-off-by-one", "--target", "100-130",
-                      "--input", str(wav), "--speed", "0")
+                      "--seconds", "20", "--input", str(wav), "--speed", "0")
     assert data["target"] == {"low": 100.0, "high": 130.0}
     assert data["drill"]["kind"] == "free" and data["drill"]["preset"] == "elevator"
-    assert data["drill"]["seconds"] == 60 and data["drill"]["pace_source"] == "transcript"
-    assert data["drill"]["passage_read_pct"] is None
+    assert data["drill"]["seconds"] == 20 and data["practice"]["stop_reason"] == "max_seconds"
+    assert data["drill"]["pace_source"] == "transcript" and data["drill"]["passage_read_pct"] is None
     assert sum(w.get("words", 0) for w in data["windows"]) == data["delivery"]["word_count"]
-    assert data["windows"][-1]["end_s"] <= 50.6 + 0.5  # the 50 s clip ends before the 60 s box
+    assert len(data["windows"]) == 2 and data["windows"][-1]["end_s"] <= 20.5
     for w in data["windows"]:
         assert w["band"] == ("below" if w["wpm"] < 100 else "above" if w["wpm"] > 130 else "in")
     history = json.loads(run_cli("history", "--json", timeout=60).stdout)
@@ -153,23 +153,33 @@ def test_free_explanation_preset_counts_the_transcript_and_takes_the_target(home
 
 @pytest.mark.audio
 @pytest.mark.model
-def test_drill_from_the_microphone_through_the_null_sink(home, pulse_sink, tmp_path):
+def test_drill_from_the_microphone_then_the_summary_is_heard(home, pulse_sink, transcriber, tmp_path):
+    """The live path end to end: the clip plays into the null sink, the drill records its monitor
+    through PortAudio; after the JSON, the spoken summary comes out of the same sink."""
+    from live_helpers import wer
+
     wav, text = pace_clip("pace_fast", tmp_path)
     proc = cli("drill", "--input", pulse_sink.device, "--text", str(text_file(text, tmp_path)), "--json",
-               "--no-speak", "--seconds", "60")
+               "--seconds", "60")
     try:
         wait_for_take(home, min_seconds=1.0)  # audio is flowing: nothing of the clip is lost
         pulse_sink.play(wav)
-        out, err = proc.communicate(timeout=120)
+        data = json.loads(proc.stdout.readline())  # the result comes first (capture has stopped)...
+        # ...then the summary, spoken: record the sink from here until the command ends
+        recorded = pulse_sink.record(0.3, during=lambda: proc.wait(timeout=120))
     finally:
         proc.kill()
+    err = proc.stderr.read()
     assert proc.returncode == 0, err
-    data = json.loads(out)
     check_schema(data)
     assert data["practice"]["stop_reason"] == "end_silence"
     assert data["drill"]["passage_read_pct"] >= 90, data["transcript"]["text"]
     assert data["drill"]["band_shares_pct"]["above"] >= 50 and data["drill"]["pace_wpm"] > 160
     assert data["stretches"]["too_fast"] is not None
+    spoken = data["spoken"]
+    assert "Slow down" in spoken and "words per minute" in spoken
+    heard = " ".join(w.text for w in transcriber.transcribe(recorded))
+    assert wer(spoken, heard) <= 0.5, (spoken, heard, err[-300:])  # espeak through tiny.en: a loose bound
     history = json.loads(run_cli("history", "--json", timeout=60).stdout)
     assert history and history[-1]["kind"] == "drill"
 
@@ -205,3 +215,4 @@ def test_human_output_lists_windows_stretches_and_calibration_verbatim():
     assert "Pauses 2 (long 1)  fillers 1: um" in text
     assert "--target 140-170" in text and "[coaching]" in text and "Less than half" in text
     assert "Take saved: 7" in text
+

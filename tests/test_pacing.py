@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from voicecoach.config import load_config
-from voicecoach.drill import DrillOptions, build_spec, gauge, gauge_line, load_passages, summary_text
+from voicecoach.drill import (DrillOptions, build_spec, gauge, gauge_line, load_passages, summary_sentences,
+                              summary_text)
 from voicecoach.errors import UnusableInput
 from voicecoach.pacing import (PRESETS, Band, align_to_passage, band_shares, longest_stretch, overall_wpm,
                                pace_windows, parse_band, suggest_band, time_in_band_pct, tokens, window_bounds)
@@ -142,8 +143,10 @@ def test_summary_says_the_share_and_the_worst_stretch():
     fast = {"band": "above", "duration_s": 20, "wpm": 182, "words": "the server opens a connection and reads"}
     text = summary_text(_data(40, fast=fast, fillers=4))
     assert "130 to 160" in text and "40 percent" in text
-    assert "Slow down" in text and "the server opens a connection" in text and "182" in text
+    assert "Slow down" in text and "the server opens a connection" in text and "182 words per minute" in text
     assert "4 fillers" in text
+    # spoken one sentence at a time, each short enough for pyttsx3 to render whole
+    assert all(len(x.split()) <= 22 for x in summary_sentences(_data(40, fast=fast, fillers=4)))
     assert "Pick up the pace" in summary_text(_data(10, slow={**fast, "band": "below", "wpm": 95}))
     cal = summary_text({"calibration": {"natural_wpm": 171, "suggested": {"low": 155, "high": 185}}})
     assert "171" in cal and "155 to 185" in cal

@@ -273,30 +273,33 @@ def _quote(text: str, words: int = 6) -> str:
     return " ".join(parts[:words]) + ("..." if len(parts) > words else "")
 
 
-def summary_text(data: Mapping[str, Any]) -> str:
-    """The spoken summary: a few short sentences, the most useful first."""
+def summary_sentences(data: Mapping[str, Any]) -> list[str]:
+    """The spoken summary, most useful first: short sentences (each well under the ~10 s that
+    pyttsx3's espeak driver renders in one piece), spoken one by one."""
     cal = data.get("calibration")
     if cal:
         s = cal["suggested"]
-        return (f"Your natural pace is {cal['natural_wpm']:.0f} words per minute. "
-                f"Try a target band of {s['low']:.0f} to {s['high']:.0f}.")
+        return [f"Your natural pace is {cal['natural_wpm']:.0f} words per minute.",
+                f"Try a target band of {s['low']:.0f} to {s['high']:.0f}."]
     t, pct = data["target"], data.get("time_in_band_pct")
     if pct is None:
-        return "There was too little speech to measure your pace."
-    out = [f"You were inside {t['low']:.0f} to {t['high']:.0f} words per minute for {pct:.0f} percent "
-           "of your speaking time."]
+        return ["There was too little speech to measure your pace."]
+    out = [f"You were inside {t['low']:.0f} to {t['high']:.0f} words per minute for {pct:.0f} percent of the time."]
     fast, slow = data["stretches"]["too_fast"], data["stretches"]["too_slow"]
     worst = max((s for s in (fast, slow) if s), key=lambda s: s["duration_s"], default=None)
     if worst is not None:
         advice = "Slow down" if worst["band"] == "above" else "Pick up the pace"
-        out.append(f"{advice} around \"{_quote(worst['words'], 5).rstrip('.')}\", "
-                   f"where you ran at {worst['wpm']:.0f} for {worst['duration_s']:.0f} seconds.")
+        out.append(f"{advice} at \"{_quote(worst['words'], 5).rstrip('.')}\": {worst['wpm']:.0f} words per minute.")
     elif pct >= 99.5:
         out.append("Steady pace all the way. Keep it.")
     fillers = len(data["delivery"]["fillers"])
     if fillers > 2:
         out.append(f"{fillers} fillers: pause silently instead.")
-    return " ".join(out)
+    return out
+
+
+def summary_text(data: Mapping[str, Any]) -> str:
+    return " ".join(summary_sentences(data))
 
 
 def save_drill(data: dict[str, Any], take: Take, spec: DrillSpec, options: DrillOptions) -> int:
