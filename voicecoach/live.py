@@ -92,8 +92,11 @@ def render_result(console, data: Mapping[str, Any], feedback: list[str]) -> None
         f"({d['fillers_per_100_words']:.1f}/100 words)  long pauses {sum(1 for p in d['pauses'] if p['long'])}  "
         f"hedges {len(d['hedges'])}"
     )
-    if "overall" in data and isinstance(data["overall"], Mapping) and "score" in data["overall"]:
-        console.print(f"Overall {data['overall']['score']}")
+    overall = data.get("overall")
+    if isinstance(overall, Mapping):
+        overall = overall.get("score")
+    if isinstance(overall, (int, float)):
+        console.print(f"Overall {overall}/100")
     console.print(f"Result ready {data['timing'].get('finalize_s', 0):.2f} s after you stopped.")
     if feedback:
         console.print("[bold]Fix first[/bold]")

@@ -38,7 +38,7 @@ def practice_round(*, scenario_id: str | None, input_spec: str | None, max_secon
         sys.stderr.write(f"\nvoicecoach: left at once; the take so far is kept at {path}\n")
         sys.stderr.flush()
 
-    with StopControl(on_exit_now=exit_now, watch_enter=source.live and sys.stdin.isatty()) as control:
+    with StopControl(on_exit_now=exit_now, watch_enter=sys.stdin.isatty()) as control:
         take = run_practice(source, scorer, task, options, ui, control)
         data = result_json(take)
         if take.result.no_speech:
