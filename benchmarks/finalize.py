@@ -33,7 +33,7 @@ FIXTURES = ROOT / "audio_fixtures"
 sys.path.insert(0, str(ROOT))
 
 GAP_S = 0.8  # between joined clips: a breath between sentences
-TAIL_S = 3.0  # silence after the answer, longer than the end-of-speech silence
+TAIL_S = 3.0  # silence after the answer, longer than the end-of-speech silence (--tail-s 0: stop on the last word)
 
 
 def answers() -> list[tuple[str, list[Path], list[str]]]:
@@ -73,7 +73,7 @@ def wer(ref: str, hyp: str) -> float:
     return jiwer.wer(normalise(ref), normalise(hyp)) * 100
 
 
-def build_answer(files: list[Path], folder: Path) -> tuple[Path, float]:
+def build_answer(files: list[Path], folder: Path, tail_s: float = TAIL_S) -> tuple[Path, float]:
     from voicecoach.audio import load_audio
 
     gap = np.zeros(int(16000 * GAP_S), np.float32)
@@ -81,7 +81,7 @@ def build_answer(files: list[Path], folder: Path) -> tuple[Path, float]:
     for f in files:
         parts += [load_audio(f).samples, gap]
     speech = np.concatenate(parts[:-1])
-    samples = np.concatenate([speech, np.zeros(int(16000 * TAIL_S), np.float32)])
+    samples = np.concatenate([speech, np.zeros(int(16000 * tail_s), np.float32)])
     path = folder / "answer.wav"
     sf.write(path, samples, 16000, subtype="PCM_16")
     return path, len(speech) / 16000
@@ -92,6 +92,8 @@ def main() -> int:
     ap.add_argument("--speed", type=float, default=1.0)
     ap.add_argument("--threads", type=int, default=2, help="CTranslate2 CPU threads (the goal is 2 cores)")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--tail-s", type=float, default=TAIL_S,
+                    help="silence after the answer; 0 ends the take on the last word, like Enter pressed mid-breath")
     ap.add_argument("-v", "--verbose", action="store_true", help="log each utterance's wait and transcription time")
     args = ap.parse_args()
     if args.verbose:
@@ -120,7 +122,7 @@ def main() -> int:
     rows, finals, deltas = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for name, files, refs in todo:
-            path, speech_s = build_answer(files, Path(tmp))
+            path, speech_s = build_answer(files, Path(tmp), args.tail_s)
             reference = " ".join(refs)
             for _ in range(args.repeat):
                 t0 = time.perf_counter()
@@ -138,7 +140,8 @@ def main() -> int:
                              w_whole, w_stream))
                 print(f"  {name}: finalize {take.finalize_s:.3f} s, whole-file {whole_s:.2f} s, "
                       f"WER whole {w_whole:.1f} stream {w_stream:.1f}", file=sys.stderr, flush=True)
-    print(f"\nfinalize benchmark: tiny.en int8 on CPU, {args.threads} threads, replay speed {args.speed}x\n")
+    print(f"\nfinalize benchmark: tiny.en int8 on CPU, {args.threads} threads, replay speed {args.speed}x, "
+          f"{args.tail_s:.1f} s of silence after the answer\n")
     print(f"{'answer':44} {'speech':>7} {'stop':>11} {'utts':>4} {'finalize':>9} {'whole-file':>10} "
           f"{'WER whole':>9} {'WER stream':>10}")
     for name, speech_s, stop, utts, fin, whole_s, ww, ws in rows:

@@ -169,3 +169,23 @@ def test_feedback_is_spoken_after_the_json_and_heard_on_the_output(home, pulse_s
     heard = " ".join(w.text for w in transcriber.transcribe(recorded[int(json_at_s * 16000):]))
     # espeak through tiny.en is not a clean channel ("7" comes back as "seven"): a loose bound
     assert wer(data["spoken"], heard) <= 0.5, (data["spoken"], heard)
+
+
+def test_demo_finds_its_clip_and_the_scenario_it_answers():
+    from voicecoach.cli.demo_cmd import FIXTURES, demo_clip, demo_scenario
+
+    if not (FIXTURES / "manifest.json").exists():
+        pytest.skip("audio_fixtures/ not built (make fixtures)")
+    assert demo_clip().name == "demo_answer.wav"
+    sid = demo_scenario()
+    assert sid is None or "pagination" in sid
+
+
+def test_live_line_shows_level_time_and_pace():
+    from voicecoach.live import live_line, meter
+    from voicecoach.stream import LiveStatus
+
+    line = live_line(LiveStatus(elapsed_s=75.2, level_dbfs=-30.0, speaking=True, heard_speech=True,
+                                silence_s=0.0, wpm=142.4, words=170, end_of_speech=False), 120)
+    assert "1:15 / 2:00 (0:44 left)" in line and "142 wpm" in line and "speaking" in line
+    assert meter(-60.0) == "-" * 12 and meter(0.0) == "#" * 12 and meter(-30.0).count("#") == 6
