@@ -45,7 +45,7 @@ class ScoreOptions:
         f = cfg.section("fillers")
         return cls(
             model=ModelOptions(name=model or m.get("name", "default"), device=device or m.get("device", "auto"),
-                               beam_size=int(m.get("beam_size", 5))),
+                               beam_size=int(m.get("beam_size", 3))),
             delivery=DeliveryOptions.from_config(cfg.section("delivery")),
             lexicon=Lexicon.from_config(f, cfg.section("hedges")),
             recover_fillers=bool(f.get("recover", True)) if recover_fillers is None else recover_fillers,

@@ -32,7 +32,7 @@ class ModelOptions:
     name: str = DEFAULT_MODEL
     device: str = "auto"  # auto | cpu | cuda
     compute_type: str | None = None  # None: float16 on cuda, int8 on cpu
-    beam_size: int = 5
+    beam_size: int = 3  # see [model] beam_size in defaults.toml for the measurement
     cpu_threads: int = 0  # 0: CTranslate2 decides
 
 
@@ -40,8 +40,9 @@ class Transcriber(Protocol):
     info: ModelInfo
     load_s: float
 
-    def transcribe(self, samples: np.ndarray, *, offset_s: float = 0.0, prompt: str | None = None) -> list[Word]:
-        """Words of a 16 kHz mono chunk, times shifted by `offset_s`."""
+    def transcribe(self, samples: np.ndarray, *, offset_s: float = 0.0, prompt: str | None = None,
+                   beam_size: int | None = None) -> list[Word]:
+        """Words of a 16 kHz mono chunk, times shifted by `offset_s`; `beam_size` overrides the option."""
         ...
 
 
@@ -117,11 +118,12 @@ class WhisperTranscriber:
         self.info = ModelInfo(name=source.display_name, device=device, compute_type=compute_type)
         log.info("loaded %s on %s/%s in %.2fs", source.display_name, device, compute_type, self.load_s)
 
-    def transcribe(self, samples: np.ndarray, *, offset_s: float = 0.0, prompt: str | None = None) -> list[Word]:
+    def transcribe(self, samples: np.ndarray, *, offset_s: float = 0.0, prompt: str | None = None,
+                   beam_size: int | None = None) -> list[Word]:
         segments, _info = self.model.transcribe(
             samples,
             language="en",
-            beam_size=self.options.beam_size,
+            beam_size=beam_size or self.options.beam_size,
             word_timestamps=True,
             initial_prompt=prompt,
             condition_on_previous_text=False,  # stops one hallucination feeding the next window
