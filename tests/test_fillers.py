@@ -92,3 +92,48 @@ def test_speech_whisper_skipped_under_the_prompt_is_decoded_again(transcriber):
     repaired = recover_missed_speech(samples, prompted, transcriber)
     assert wer(reference, " ".join(w.text for w in repaired)) < wer(reference, " ".join(w.text for w in prompted))
     assert [w.start_s for w in repaired] == sorted(w.start_s for w in repaired)
+
+
+class PromptRecorder:
+    """A fake transcriber that records the prompt of every call and returns one word per call."""
+
+    def __init__(self):
+        self.prompts = []
+
+    def transcribe(self, samples, *, offset_s=0.0, prompt=None, beam_size=None):
+        self.prompts.append(prompt)
+        return [Word(f"w{len(self.prompts)}", offset_s + 0.1, offset_s + 0.4, 0.9)]
+
+
+def test_every_window_of_a_long_recording_gets_the_verbatim_prompt():
+    """faster-whisper drops the initial prompt after its first 30 s window; score cuts long audio
+    itself so that each window is decoded with the prompt, the text so far in front of it."""
+    import numpy as np
+    from voicecoach.audio import load_audio
+    from voicecoach.pipeline import VERBATIM_PROMPT, Scorer, ScoreOptions
+    from conftest import FIXTURES
+
+    speech = load_audio(FIXTURES / "demo_answer.wav").samples  # ~50 s
+    fake = PromptRecorder()
+    scorer = Scorer(ScoreOptions(recover_fillers=False), transcriber=fake)
+    words = scorer.transcribe_long(np.concatenate([speech, speech]))
+    assert len(fake.prompts) >= 4  # ~100 s in windows of at most 28 s
+    assert all(p.endswith(VERBATIM_PROMPT) for p in fake.prompts)
+    assert fake.prompts[1].startswith("w1")  # the text so far leads the prompt
+    assert [w.start_s for w in words] == sorted(w.start_s for w in words)
+    assert words[-1].start_s > 75
+
+
+@pytest.mark.model
+def test_long_real_meeting_speech_is_transcribed_to_the_end(transcriber):
+    from voicecoach.evaluate import wer
+    from voicecoach.pipeline import Scorer, ScoreOptions
+
+    ami_subset()  # skips when the real audio is absent
+    from corpus import ami_clips
+
+    long_clip = next(c for c in ami_clips() if c.name == "en2001a-00002")  # 72.6 s
+    samples = long_clip.samples()
+    words = Scorer(ScoreOptions(), transcriber=transcriber).transcribe_long(samples)
+    assert words[-1].end_s > 65
+    assert wer(long_clip.reference, " ".join(w.text for w in words)) < 0.6  # overlapped multi-speaker talk

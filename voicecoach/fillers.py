@@ -19,13 +19,13 @@ from typing import Sequence
 
 import numpy as np
 
-from .audio import SAMPLE_RATE, to_pcm16
+from .audio import SAMPLE_RATE
 from .lexicon import norm
 from .types import Word
+from .vad import FRAME_S, voiced_frames
 
 log = logging.getLogger("voicecoach")
 
-FRAME_S = 0.03  # webrtcvad takes 10, 20 or 30 ms frames
 VOCAL = frozenset({"um", "uh", "er", "erm", "hmm", "mm", "umm", "uhm", "hm", "ah"})
 
 
@@ -67,26 +67,6 @@ def collapse_crammed_fillers(words: Sequence[Word], min_spacing_s: float) -> lis
             continue
         out.append(w)
     return out
-
-
-def voiced_frames(samples: np.ndarray, aggressiveness: int) -> np.ndarray:
-    """One bool per 30 ms frame: does webrtcvad hear voice there."""
-    try:
-        import webrtcvad
-    except ImportError as exc:  # pragma: no cover - a declared dependency
-        from .errors import MissingDependency
-
-        raise MissingDependency("webrtcvad is missing: pip install webrtcvad-wheels") from exc
-    vad = webrtcvad.Vad(aggressiveness)
-    step = int(FRAME_S * SAMPLE_RATE)
-    pcm = to_pcm16(samples)
-    n = len(samples) // step
-    return np.array([vad.is_speech(pcm[i * step * 2:(i + 1) * step * 2], SAMPLE_RATE) for i in range(n)], dtype=bool)
-
-
-def has_speech(samples: np.ndarray, min_voiced_s: float = 0.3) -> bool:
-    """Whisper writes words into silence ("Thank you."); ask webrtcvad, at its strictest, first."""
-    return float(voiced_frames(samples, 3).sum()) * FRAME_S >= min_voiced_s
 
 
 def uncovered_voiced(voiced: np.ndarray, words: Sequence[Word], opts: RecoveryOptions) -> list[tuple[float, float]]:

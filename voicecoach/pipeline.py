@@ -16,11 +16,12 @@ import numpy as np
 
 from .audio import SAMPLE_RATE, load_audio
 from .config import Config, load_config
-from .fillers import RecoveryOptions, has_speech
+from .fillers import RecoveryOptions
 from .lexicon import Lexicon
 from .metrics import DeliveryOptions, analyze, mark_fillers
 from .transcribe import ModelOptions, Transcriber, load_transcriber
 from .types import ScoreResult, Timing, Transcript, Word
+from .vad import cut_points, has_speech
 
 log = logging.getLogger("voicecoach")
 
@@ -72,7 +73,8 @@ class Scorer:
         """Words of one chunk (a whole file or one live utterance), fillers recovered."""
         prompt = VERBATIM_PROMPT if self.options.verbatim_prompt else None
         if context:
-            prompt = f"{prompt or ''} {context[-200:]}".strip()
+            # Whisper continues the style of the END of its prompt: the verbatim sample goes last
+            prompt = f"{context[-150:]} {prompt or ''}".strip()
         words = self.transcriber.transcribe(samples, prompt=prompt)
         if self.options.recover_fillers:
             from .fillers import recover_fillers, recover_missed_speech
@@ -83,6 +85,16 @@ class Scorer:
         if offset_s:
             words = [dataclasses.replace(w, start_s=round(w.start_s + offset_s, 3), end_s=round(w.end_s + offset_s, 3))
                      for w in words]
+        return words
+
+    def transcribe_long(self, samples: np.ndarray) -> list[Word]:
+        """A whole recording, cut at pauses into windows Whisper takes in one go, each decoded with
+        the verbatim prompt and the text so far, as the live path does with its utterances."""
+        cuts = cut_points(samples)
+        words: list[Word] = []
+        for start_s, end_s in zip(cuts, cuts[1:]):
+            chunk = samples[int(start_s * SAMPLE_RATE):int(end_s * SAMPLE_RATE)]
+            words += self.transcribe_chunk(chunk, offset_s=start_s, context=" ".join(w.text for w in words))
         return words
 
     def build_result(self, path: str, duration_s: float, words: list[Word], timing: Timing) -> ScoreResult:
@@ -100,12 +112,8 @@ class Scorer:
         audio = load_audio(path, self.options.max_audio_s)
         transcriber = self.transcriber  # load before timing the transcription
         t0 = time.perf_counter()
-        words = self.transcribe_chunk(audio.samples) if has_speech(audio.samples) else []
+        words = self.transcribe_long(audio.samples) if has_speech(audio.samples) else []
         transcribe_s = time.perf_counter() - t0
         timing = Timing(load_s=round(getattr(transcriber, "load_s", 0.0), 3), transcribe_s=round(transcribe_s, 3),
                         total_s=round(time.perf_counter() - started, 3))
         return self.build_result(str(path), audio.duration_s, words, timing)
-
-
-def seconds(samples: np.ndarray) -> float:
-    return len(samples) / SAMPLE_RATE
