@@ -52,7 +52,7 @@ def main() -> int:
     for clip in clips:
         samples = clip.samples()
         t = np.array([best_of(lambda: plain(samples, False)), best_of(lambda: plain(samples, True)),
-                      best_of(lambda: scorer.transcribe_chunk(samples))])
+                      best_of(lambda: scorer.transcribe_recording(samples))])
         totals += t
         print(f"{clip.name:28s} {len(samples) / 16000:7.1f} {t[0]:8.2f} {t[1]:10.2f} {t[2]:7.2f} "
               f"{t[2] / t[0]:6.2f} {t[2] / t[1]:8.2f}")

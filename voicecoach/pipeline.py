@@ -87,6 +87,10 @@ class Scorer:
                      for w in words]
         return words
 
+    def transcribe_recording(self, samples: np.ndarray) -> list[Word]:
+        """What `score` does with a whole file: no words when webrtcvad hears no speech at all."""
+        return self.transcribe_long(samples) if has_speech(samples) else []
+
     def transcribe_long(self, samples: np.ndarray) -> list[Word]:
         """A whole recording, cut at pauses into windows Whisper takes in one go, each decoded with
         the verbatim prompt and the text so far, as the live path does with its utterances."""
@@ -112,7 +116,7 @@ class Scorer:
         audio = load_audio(path, self.options.max_audio_s)
         transcriber = self.transcriber  # load before timing the transcription
         t0 = time.perf_counter()
-        words = self.transcribe_long(audio.samples) if has_speech(audio.samples) else []
+        words = self.transcribe_recording(audio.samples)
         transcribe_s = time.perf_counter() - t0
         timing = Timing(load_s=round(getattr(transcriber, "load_s", 0.0), 3), transcribe_s=round(transcribe_s, 3),
                         total_s=round(time.perf_counter() - started, 3))
