@@ -68,3 +68,14 @@ def test_say_without_an_output_device_is_one_line_and_fails():
 def test_say_speaks_into_the_default_output(pulse_sink):
     recorded = pulse_sink.record(0.5, during=lambda: run_cli("say", "testing the voice", timeout=60))
     assert recorded.size and float(abs(recorded).max()) > 0.05  # something was heard on the sink
+
+
+def test_a_long_multi_sentence_feedback_is_rendered_whole(tmp_path):
+    # pyttsx3 alone cut this one to its first second: each sentence is rendered on its own
+    text = ("Add one sentence on impact: what the fix prevents. Seven hedges like I think. "
+            "State the diagnosis as a fact. You spoke at one hundred and seventy words per minute, "
+            "slow down and pause after each point.")
+    options = TTSOptions(rate_wpm=165, voice="en-us")
+    wav = synthesize_to_file(text, tmp_path / "long.wav", options)
+    expected_s = len(text.split()) / 165 * 60
+    assert sf.info(wav).duration >= 0.8 * expected_s

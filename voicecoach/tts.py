@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import subprocess
 import sys
 import tempfile
@@ -74,10 +75,17 @@ def _reason(stderr: str) -> str:
     return f"pyttsx3 failed: {last}"
 
 
-def synthesize_to_file(text: str, path: str | Path, options: TTSOptions = TTSOptions()) -> Path:
-    """Render `text` to a WAV at `path` with pyttsx3 in a fresh subprocess."""
-    path = Path(path)
-    args = {"text": text, "path": str(path), "rate": options.rate_wpm, "volume": options.volume,
+def sentences(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"(?<=[.!?;])\s+", text.strip()) if part.strip()]
+
+
+def _expected_s(text: str, rate_wpm: int) -> float:
+    return len(text.split()) / max(rate_wpm, 1) * 60.0
+
+
+def _render_one(text: str, out: Path, options: TTSOptions) -> Path | None:
+    """`text` to the WAV `out` in a fresh pyttsx3 process; None when it wrote no audio."""
+    args = {"text": text, "path": str(out), "rate": options.rate_wpm, "volume": options.volume,
             "voice": options.voice}
     try:
         proc = subprocess.run([sys.executable, "-c", _RENDER, json.dumps(args)], capture_output=True, text=True,
@@ -87,8 +95,38 @@ def synthesize_to_file(text: str, path: str | Path, options: TTSOptions = TTSOpt
     if proc.returncode != 0:
         log.debug("pyttsx3 stderr: %s", proc.stderr)
         raise TTSUnavailable(_reason(proc.stderr))
-    if not path.exists() or path.stat().st_size <= 44:
-        raise TTSUnavailable("pyttsx3 produced no audio (is an espeak-ng voice installed?)")
+    return out if out.exists() and out.stat().st_size > 44 else None
+
+
+def synthesize_to_file(text: str, path: str | Path, options: TTSOptions = TTSOptions()) -> Path:
+    """Render `text` to a WAV at `path` with pyttsx3: one fresh subprocess per sentence.
+
+    pyttsx3 2.99's espeak driver ends a saved file early on some multi-sentence texts (a
+    three-sentence feedback came back as its first second), and now and then writes nothing
+    (seen with several renders running at once). So sentences are rendered one after another,
+    each in its own process, a render far shorter than its text is redone once, and the parts
+    are joined with a short pause.
+    """
+    import soundfile as sf
+
+    path = Path(path)
+    audio: list[np.ndarray] = []
+    rate = 22050
+    with tempfile.TemporaryDirectory(prefix="voicecoach-tts-") as tmp:
+        for i, part in enumerate(sentences(text) or [text]):
+            samples = None
+            for attempt in range(2):
+                wav = _render_one(part, Path(tmp) / f"part{i}-{attempt}.wav", options)
+                if wav is None:
+                    continue
+                samples, rate = sf.read(wav, dtype="float32")
+                if len(samples) / rate >= 0.5 * _expected_s(part, options.rate_wpm) - 0.3:
+                    break
+                log.debug("pyttsx3 cut %r short; rendering it again", part)
+            if samples is None:
+                raise TTSUnavailable("pyttsx3 produced no audio (is an espeak-ng voice installed?)")
+            audio += [samples, np.zeros(int(rate * 0.3), np.float32)]
+    sf.write(path, np.concatenate(audio[:-1]), rate, subtype="PCM_16")
     return path
 
 
