@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import math
 import queue
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
