@@ -116,3 +116,27 @@ def test_resampler_keeps_pitch_and_length():
     assert len(out) == pytest.approx(32000, abs=2)
     spectrum = np.abs(np.fft.rfft(out[:16000]))
     assert np.argmax(spectrum) == pytest.approx(440, abs=2)  # 1 Hz bins over 1 s
+
+
+def test_missing_portaudio_or_sounddevice_is_an_install_hint(monkeypatch):
+    import builtins
+
+    from voicecoach.capture import import_sounddevice
+    from voicecoach.errors import MissingDependency
+
+    real_import = builtins.__import__
+
+    def broken(reason):
+        def fake(name, *args, **kwargs):
+            if name == "sounddevice":
+                raise reason
+            return real_import(name, *args, **kwargs)
+        return fake
+
+    # what sounddevice raises when the PortAudio library itself is absent
+    monkeypatch.setattr(builtins, "__import__", broken(OSError("PortAudio library not found")))
+    with pytest.raises(MissingDependency, match="apt-get install libportaudio2"):
+        import_sounddevice()
+    monkeypatch.setattr(builtins, "__import__", broken(ImportError("No module named 'sounddevice'")))
+    with pytest.raises(MissingDependency, match="pip install sounddevice"):
+        import_sounddevice()
