@@ -9,8 +9,10 @@ from .errors import MissingDependency
 
 FRAME_S = 0.03  # webrtcvad takes 10, 20 or 30 ms frames
 # Whisper sees 30 s at a time and faster-whisper drops the initial prompt after the first window
-# when not conditioning on previous text, so long audio is cut into windows a little shorter.
-MAX_CHUNK_S = 28.0
+# when not conditioning on previous text, so audio longer than one window is cut into windows
+# a little shorter (each extra window costs a whole encoder pass, so 30 s or less stays whole).
+WINDOW_S = 30.0
+MAX_CHUNK_S = 29.0
 
 
 def vad(aggressiveness: int):
@@ -36,12 +38,12 @@ def has_speech(samples: np.ndarray, min_voiced_s: float = 0.3) -> bool:
     return float(voiced_frames(samples, 3).sum()) * FRAME_S >= min_voiced_s
 
 
-def cut_points(samples: np.ndarray, max_chunk_s: float = MAX_CHUNK_S) -> list[float]:
-    """Boundaries (s) splitting the audio into chunks of at most `max_chunk_s`, each cut in the
-    middle of the longest pause in the second half of its window, so no word is split."""
+def cut_points(samples: np.ndarray, max_chunk_s: float = MAX_CHUNK_S, whole_up_to_s: float = WINDOW_S) -> list[float]:
+    """Boundaries (s) splitting audio longer than `whole_up_to_s` into chunks of at most
+    `max_chunk_s`, each cut in the middle of the longest pause in the second half of its window."""
     total_s = len(samples) / SAMPLE_RATE
     cuts = [0.0]
-    if total_s <= max_chunk_s:
+    if total_s <= whole_up_to_s:
         return cuts + [total_s]
     voiced = voiced_frames(samples, 3)
     while total_s - cuts[-1] > max_chunk_s:
