@@ -44,7 +44,7 @@ def test_header_is_valid_while_writing(tmp_path):
 
 
 def test_kill_9_leaves_a_playable_file_and_repair_recovers_the_rest(tmp_path):
-    path = tmp_path / "takes" / "take.wav"
+    path = tmp_path / "takes" / "practice-20260101-000000.wav"
     script = textwrap.dedent(f"""
         import time, numpy as np
         from voicecoach.wavio import WavWriter
@@ -91,3 +91,15 @@ def test_repair_truncates_half_frame_and_ignores_other_files(tmp_path):
     assert not repair_wav(path)
     (tmp_path / "junk.wav").write_bytes(b"not a wav at all")
     assert repair_takes(tmp_path, min_age_s=0) == []
+
+
+def test_repair_leaves_files_it_did_not_record_alone(tmp_path):
+    """`score` copies users' WAVs into takes/: one with a chunk after its data is valid as it is."""
+    user_wav = tmp_path / "interview-answer.wav"
+    sf.write(user_wav, tone(0.5), 16000)
+    with open(user_wav, "ab") as f:  # a LIST chunk after the data, as many editors write
+        f.write(b"LIST" + (12).to_bytes(4, "little") + b"INFOISFT\x04\x00\x00\x00abc\x00")
+    before = user_wav.read_bytes()
+    assert repair_takes(tmp_path, min_age_s=0) == []
+    assert user_wav.read_bytes() == before
+

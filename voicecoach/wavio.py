@@ -152,6 +152,9 @@ def repair_wav(path: str | Path) -> bool:
     return True
 
 
+LIVE_TAKE_PATTERNS = ("practice-*.wav", "drill-*.wav")
+
+
 def repair_takes(folder: str | Path, min_age_s: float = 2.0) -> list[WavState]:
     """Repair the takes a crash left in `folder`; returns what was repaired (the caller says so).
 
@@ -163,7 +166,10 @@ def repair_takes(folder: str | Path, min_age_s: float = 2.0) -> list[WavState]:
     if not folder.is_dir():
         return repaired
     now = time.time()
-    for path in sorted(folder.glob("*.wav")):
+    # only recordings this program writes live; `score` copies users' own WAVs into the same
+    # folder, and a valid file with chunks after its data must never be "repaired"
+    live = [p for pattern in LIVE_TAKE_PATTERNS for p in folder.glob(pattern)]
+    for path in sorted(live):
         try:
             if now - path.stat().st_mtime < min_age_s:
                 continue
