@@ -1,7 +1,6 @@
 """Every way a recording can be unusable gives one clear error; odd formats still load."""
 
 import struct
-import subprocess
 
 import numpy as np
 import pytest

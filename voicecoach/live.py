@@ -42,6 +42,13 @@ def live_line(status: LiveStatus, max_seconds: float) -> str:
 
 
 class LiveDisplay:
+    """Task, countdown and the one live line, redrawn in place on a terminal only."""
+
+    done_text = "Scoring"
+
+    def line(self, status: LiveStatus, max_seconds: float) -> str:
+        return live_line(status, max_seconds)
+
     def __init__(self, console, *, interactive: bool | None = None):
         self.console = console
         self.interactive = console.is_terminal if interactive is None else interactive
@@ -70,14 +77,14 @@ class LiveDisplay:
         if now - self._last_draw < REDRAW_S:
             return
         self._last_draw = now
-        self.console.file.write("\r" + live_line(status, max_seconds) + "\x1b[K")
+        self.console.file.write("\r" + self.line(status, max_seconds) + "\x1b[K")
         self.console.file.flush()
         self._drawn = True
 
     def stopped(self, reason: str, detail: str | None) -> None:
         if self._drawn:
             self.console.file.write("\n")
-        self.console.print(f"Stopped: {detail or STOP_TEXT.get(reason, reason)}. Scoring...")
+        self.console.print(f"Stopped: {detail or STOP_TEXT.get(reason, reason)}. {self.done_text}...")
 
     def message(self, text: str) -> None:
         self.console.print(text)

@@ -26,8 +26,8 @@ from typing import Callable, Mapping
 import numpy as np
 
 from .audio import SAMPLE_RATE, to_pcm16
-from .errors import MissingDependency
 from .types import Word
+from .vad import vad
 
 log = logging.getLogger("voicecoach")
 
@@ -88,14 +88,6 @@ class StreamResult:
     finalize_s: float  # end of capture (finish() called) to words ready
 
 
-def load_vad(aggressiveness: int):
-    try:
-        import webrtcvad
-    except ImportError as exc:
-        raise MissingDependency("webrtcvad is not installed: pip install webrtcvad-wheels") from exc
-    return webrtcvad.Vad(int(aggressiveness))
-
-
 def running_wpm(words: list[Word], at_s: float, window_s: float) -> float | None:
     """Words ending in the last `window_s` before `at_s`, per minute; None before any speech."""
     if not words:
@@ -116,7 +108,7 @@ class LiveSession:
         self.scorer = scorer
         self.options = options
         self.on_pace = on_pace
-        self._vad = load_vad(options.vad_aggressiveness)
+        self._vad = vad(options.vad_aggressiveness)
         self._pending = np.zeros(0, np.float32)  # samples not yet cut into frames
         self._frames = 0  # frames seen
         self._history: deque[bool] = deque(maxlen=max(1, round(options.onset_speech_s / 0.03) * 2))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-import time
 from typing import Any, Mapping
 
 import click
 
 from . import main
+from ..live import LiveDisplay
 from .common import console, err_console, guarded, print_json
 
 
@@ -19,18 +19,19 @@ def _esc(text: str) -> str:
     return escape(text)
 
 
-class DrillDisplay:
-    """The task, a countdown and the live pace gauge, on stderr (stdout stays clean for --json)."""
+class DrillDisplay(LiveDisplay):
+    """The live display with the pace gauge as its line, on stderr (stdout stays clean for --json)."""
 
-    REDRAW_S = 0.1
+    done_text = "Measuring"
 
     def __init__(self, console, band, *, interactive: bool | None = None):
-        self.console = console
+        super().__init__(console, interactive=interactive)
         self.band = band
-        # a pipe or log would fill with carriage returns: the gauge is for terminals only
-        self.interactive = console.is_terminal if interactive is None else interactive
-        self._last = 0.0
-        self._drawn = False
+
+    def line(self, status, max_seconds: float) -> str:
+        from ..drill import gauge_line
+
+        return gauge_line(status, self.band, max_seconds)
 
     def show_task(self, spec, options) -> None:
         from rich.panel import Panel
@@ -49,35 +50,6 @@ class DrillDisplay:
         band = options.band
         c.print(f"Target {band.low:.0f}-{band.high:.0f} words per minute over each {options.window_s:.0f} s; "
                 f"{spec.seconds:.0f} s at most. Stop by pausing, pressing Enter, or Ctrl-C.")
-
-    def countdown(self, seconds: int) -> None:
-        for n in range(seconds, 0, -1):
-            self.console.print(f"{n}...", end=" ")
-            time.sleep(1.0)
-        self.console.print("speak now.")
-
-    def status(self, status, max_seconds: float) -> None:
-        if not self.interactive:
-            return
-        now = time.monotonic()
-        if now - self._last < self.REDRAW_S:
-            return
-        from ..drill import gauge_line
-
-        self._last = now
-        self.console.file.write("\r" + gauge_line(status, self.band, max_seconds) + "\x1b[K")
-        self.console.file.flush()
-        self._drawn = True
-
-    def stopped(self, reason: str, detail: str | None) -> None:
-        from ..live import STOP_TEXT
-
-        if self._drawn:
-            self.console.file.write("\n")
-        self.console.print(f"Stopped: {detail or STOP_TEXT.get(reason, reason)}. Measuring...")
-
-    def message(self, text: str) -> None:
-        self.console.print(text)
 
 
 def _clock(s: float) -> str:

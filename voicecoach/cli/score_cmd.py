@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..config import config_path, defaults_text, load_config
-from ..errors import UnusableInput, VoiceCoachError
+from ..errors import UnusableInput
 from . import main
 from .common import err_console, guarded, print_json
 
