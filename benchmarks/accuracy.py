@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import ami_clips, available, read_clips  # noqa: E402
 
 from voicecoach.config import load_config  # noqa: E402
-from voicecoach.evaluate import FillerCounts, filler_counts, word_errors  # noqa: E402
+from voicecoach.evaluate import HESITATIONS, VOCAL_FILLERS, FillerCounts, filler_counts, word_errors  # noqa: E402
 from voicecoach.fillers import RecoveryOptions  # noqa: E402
 from voicecoach.pipeline import Scorer, ScoreOptions  # noqa: E402
 
@@ -40,24 +40,30 @@ def main() -> int:
         options = dataclasses.replace(options, recovery=RecoveryOptions(recover_gaps=True))
     scorer = Scorer(options)
     model = scorer.transcriber.model  # the same loaded model, threads and compute type
-    ours_total = plain_total = FillerCounts(0, 0, 0)
-    # en2001a-00002 is 72 s of overlapped talk by several people at a distant mic: most of its
-    # fillers are other speakers' backchannels under someone else's words
-    single = FillerCounts(0, 0, 0)
-    print(f"{'AMI clip':28s} {'ref':>4s} {'plain found/hyp':>16s} {'ours found/hyp':>15s}")
+    zero = FillerCounts(0, 0, 0)
+    # two definitions: the issue's um/uh/hmm, and every vocal filler including AMI's "mm"
+    totals = {(who, kind): zero for who in ("plain", "ours", "ours w/o 00002") for kind in ("um/uh/hmm", "+mm")}
+    print(f"{'AMI clip':28s} {'ref':>4s} {'plain found/hyp':>16s} {'ours found/hyp':>15s}   (um/uh/hmm)")
     for clip in ami_clips():
         samples = clip.samples()
-        plain = filler_counts(clip.reference, plain_text(model, samples))
-        ours = filler_counts(clip.reference, " ".join(w.text for w in scorer.transcribe_recording(samples)))
-        plain_total, ours_total = plain_total + plain, ours_total + ours
-        if clip.name != "en2001a-00002":
-            single += ours
+        texts = {"plain": plain_text(model, samples),
+                 "ours": " ".join(w.text for w in scorer.transcribe_recording(samples))}
+        for kind, fillers in (("um/uh/hmm", HESITATIONS), ("+mm", VOCAL_FILLERS)):
+            for who, text in texts.items():
+                counts = filler_counts(clip.reference, text, fillers)
+                totals[who, kind] += counts
+                # en2001a-00002: 72 s of overlapped talk by several people at a distant mic; most of
+                # its fillers are other speakers' backchannels under someone else's words
+                if who == "ours" and clip.name != "en2001a-00002":
+                    totals["ours w/o 00002", kind] += counts
+        plain, ours = (filler_counts(clip.reference, texts[w], HESITATIONS) for w in ("plain", "ours"))
         print(f"{clip.name:28s} {ours.reference:4d} {plain.found:>9d}/{plain.hypothesis:<6d} {ours.found:>8d}/{ours.hypothesis:<6d}")
-    print(f"\nfillers on AMI ({ours_total.reference} in the references):")
-    for label, total in (("plain faster-whisper", plain_total), ("voicecoach", ours_total),
-                         ("voicecoach w/o 00002", single)):
-        print(f"  {label:22s} recall {total.recall:.2f}  precision {total.precision:.2f}"
-              f"  ({total.found} found, {total.hypothesis} written, {total.reference} in references)")
+    for kind in ("um/uh/hmm", "+mm"):
+        print(f"\nfillers on AMI, {kind}:")
+        for who in ("plain", "ours", "ours w/o 00002"):
+            t = totals[who, kind]
+            print(f"  {who:16s} recall {t.recall:.2f}  precision {t.precision:.2f}"
+                  f"  ({t.found} found, {t.hypothesis} written, {t.reference} in the references)")
     print(f"\n{'read clip':28s} {'words':>5s} {'plain WER':>9s} {'ours WER':>9s}")
     sums = {"plain": [0, 0], "ours": [0, 0]}
     for clip in read_clips():
@@ -70,8 +76,8 @@ def main() -> int:
     wer_plain, wer_ours = (sums[k][0] / sums[k][1] for k in ("plain", "ours"))
     print(f"{'overall':28s} {sums['ours'][1]:5d} {wer_plain:9.3f} {wer_ours:9.3f}")
     if args.json:
-        print(json.dumps({"filler_recall": {"plain": plain_total.recall, "ours": ours_total.recall},
-                          "filler_precision": {"plain": plain_total.precision, "ours": ours_total.precision},
+        print(json.dumps({"fillers": {f"{who} {kind}": {"recall": round(t.recall, 3), "precision": round(t.precision, 3)}
+                                      for (who, kind), t in totals.items()},
                           "wer": {"plain": wer_plain, "ours": wer_ours}}))
     return 0
 

@@ -22,3 +22,11 @@ def test_filler_counts_need_the_right_place():
 
 def test_backchannels_are_not_fillers():
     assert filler_counts("Mm-hmm yeah", "Mm-hmm yeah").reference == 0
+
+
+def test_hesitation_definition_leaves_mm_out():
+    from voicecoach.evaluate import HESITATIONS
+
+    ref, hyp = "so um the mm index", "so um the mm index"
+    assert filler_counts(ref, hyp).reference == 2
+    assert filler_counts(ref, hyp, HESITATIONS).reference == 1

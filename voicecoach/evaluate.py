@@ -13,6 +13,9 @@ from typing import Sequence
 # Hesitation sounds scored as fillers. Backchannels (mm-hmm, uh-huh) answer someone else and
 # are not hesitations, so they are left out on both sides.
 VOCAL_FILLERS = frozenset({"um", "uh", "er", "erm", "hmm", "mm", "umm", "uhm", "hm", "mhm", "ah"})
+# The issue's own measure: um / uh / hmm (and their spellings), without AMI's "mm", which in
+# meetings mostly answers another speaker.
+HESITATIONS = frozenset({"um", "uh", "er", "erm", "hmm", "umm", "uhm", "hm", "ah"})
 FILLER = "<filler>"
 BACKCHANNELS = frozenset({"mm-hmm", "uh-huh", "mm-mm", "uh-uh", "uh-oh"})
 _SPLIT = re.compile(r"[^a-z0-9'\-_ ]+")
@@ -34,9 +37,9 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def filler_class(toks: Sequence[str]) -> list[str]:
+def filler_class(toks: Sequence[str], fillers: frozenset[str] = VOCAL_FILLERS) -> list[str]:
     """Every vocal filler becomes one class, so 'um' heard as 'uh' still counts as found."""
-    return [FILLER if t in VOCAL_FILLERS else t for t in toks]
+    return [FILLER if t in fillers else t for t in toks]
 
 
 def align(ref: Sequence[str], hyp: Sequence[str]) -> list[tuple[str | None, str | None]]:
@@ -97,7 +100,7 @@ class FillerCounts:
         return self.found / self.hypothesis if self.hypothesis else 1.0
 
 
-def filler_counts(ref_text: str, hyp_text: str) -> FillerCounts:
-    ref, hyp = filler_class(tokens(ref_text)), filler_class(tokens(hyp_text))
+def filler_counts(ref_text: str, hyp_text: str, fillers: frozenset[str] = VOCAL_FILLERS) -> FillerCounts:
+    ref, hyp = filler_class(tokens(ref_text), fillers), filler_class(tokens(hyp_text), fillers)
     found = sum(1 for r, h in align(ref, hyp) if r == FILLER and h == FILLER)
     return FillerCounts(found, ref.count(FILLER), hyp.count(FILLER))
