@@ -216,3 +216,37 @@ def test_human_output_lists_windows_stretches_and_calibration_verbatim():
     assert "--target 140-170" in text and "[coaching]" in text and "Less than half" in text
     assert "Take saved: 7" in text
 
+
+
+def test_drill_gauge_moves_within_seconds_not_after_a_long_utterance(home):
+    """Drills close utterances sooner than practice, so the first pace arrives early."""
+    from voicecoach.audio import load_audio
+    from voicecoach.config import load_config
+    from voicecoach.drill import DrillOptions
+    from voicecoach.practice import PracticeOptions
+    from voicecoach.stream import LiveSession
+    from voicecoach.types import Word
+
+    class OneWordPerChunk:
+        def transcribe_chunk(self, samples, *, offset_s=0.0, context=""):
+            end = offset_s + len(samples) / 16000
+            return [Word(f"w{i}", offset_s + i * 0.3, offset_s + i * 0.3 + 0.25, 0.9)
+                    for i in range(int((end - offset_s) / 0.4))]
+
+    # a sentence every ~4 s with 0.4 s pauses between, as people pause at clause ends
+    # (espeak's own comma pauses are ~0.1 s, shorter than anyone's)
+    sentence = load_audio(FIXTURES / "short_hello.wav").samples
+    samples = np.concatenate([sentence, np.zeros(6400, np.float32)] * 4)
+
+    def first_pace_at(stream_options) -> float:
+        updates = []
+        session = LiveSession(OneWordPerChunk(), stream_options, on_pace=updates.append)
+        for i in range(0, len(samples), 480):
+            session.feed(samples[i:i + 480])
+        session.finish()
+        return min(u.at_s for u in updates if u.wpm is not None)
+
+    cfg = load_config()
+    drill_first = first_pace_at(DrillOptions.from_config(cfg).practice.stream)
+    practice_first = first_pace_at(PracticeOptions.from_config(cfg).stream)
+    assert drill_first < 6.0 < practice_first

@@ -127,8 +127,11 @@ class DrillOptions:
             band = Band(float(c.get("target_wpm_min", 130)), float(c.get("target_wpm_max", 160)))
         window_s = float(d.get("window_s", 10.0))
         practice = PracticeOptions.from_config(cfg, speak=speak)
-        # the live gauge and the windows after the take measure the same span
-        practice = dataclasses.replace(practice, stream=dataclasses.replace(practice.stream, pace_window_s=window_s))
+        # the live gauge and the windows after the take measure the same span; utterances close
+        # sooner than in practice so the gauge moves every few seconds, not every 8
+        stream = dataclasses.replace(practice.stream, pace_window_s=window_s,
+                                     min_chunk_s=float(d.get("live_chunk_s", practice.stream.min_chunk_s)))
+        practice = dataclasses.replace(practice, stream=stream)
         return cls(band=band, window_s=window_s, min_last_window_s=float(d.get("min_last_window_s", window_s / 2)),
                    seconds=float(d.get("seconds", 120)), passage=str(d.get("passage", "connection-leak")),
                    calibrate_max_shift_wpm=float(d.get("calibrate_max_shift_wpm", band.width / 2)), practice=practice)
