@@ -98,7 +98,7 @@ def drill_round(*, target: str | None, seconds: float | None, text: str | None, 
                 speed: float = 1.0) -> int:
     from ..capture import open_source
     from ..config import load_config
-    from ..drill import DrillOptions, analyze_pacing, build_spec, drill_json, run_drill, save_drill, summary_sentences
+    from ..drill import DrillOptions, analyze_pacing, build_spec, drill_json, run_drill, save_drill, summary_text
     from ..pipeline import ScoreOptions, Scorer
     from ..practice import StopControl, repair_left_takes
 
@@ -130,8 +130,7 @@ def drill_round(*, target: str | None, seconds: float | None, text: str | None, 
             return 0
         pacing = analyze_pacing(list(take.result.transcript.words), spec, options)
         data = drill_json(take, spec, options, pacing)
-        sentences = summary_sentences(data)
-        spoken = " ".join(sentences)
+        spoken = summary_text(data)
         data["spoken"] = spoken
         try:
             data["take_id"] = save_drill(data, take, spec, options)
@@ -146,15 +145,8 @@ def drill_round(*, target: str | None, seconds: float | None, text: str | None, 
     if options.practice.speak and spoken:
         from ..tts import TTSOptions, TTSUnavailable, speak as say_aloud
 
-        tts = TTSOptions.from_config(cfg.section("tts"))
-        try:
-            for sentence in sentences:  # one by one: pyttsx3 cuts off long texts (~10 s)
-                try:
-                    say_aloud(sentence, tts)
-                except TTSUnavailable:
-                    # pyttsx3's espeak driver now and then writes no audio on a busy machine; a
-                    # second render usually works, and a real absence fails again at once
-                    say_aloud(sentence, tts)
+        try:  # tts renders sentence by sentence and redoes a failed render (pyttsx3's quirks)
+            say_aloud(spoken, TTSOptions.from_config(cfg.section("tts")))
         except TTSUnavailable as exc:
             err.print(f"Summary not spoken: {exc}")
             if as_json:
