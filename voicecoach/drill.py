@@ -22,6 +22,7 @@ from typing import Any, Callable, Mapping
 
 from .config import Config, user_dir
 from .errors import UnusableInput, VoiceCoachError
+from .live import clock
 from .pacing import (PRESETS, Band, PaceWindow, Stretch, align_to_passage, band_shares, longest_stretch,
                      overall_wpm, pace_windows, parse_band, suggest_band, time_in_band_pct, tokens)
 from .practice import PracticeOptions, StopControl, Take, record_take, result_json
@@ -337,10 +338,9 @@ def gauge(wpm: float | None, band: Band, cells: int = GAUGE_CELLS) -> str:
 
 def gauge_line(status: LiveStatus, band: Band, max_seconds: float) -> str:
     """One live line: pace over the last window against the band, and the time left."""
-    left = max(0, int(max_seconds - status.elapsed_s))
     if status.wpm is None:
         pace, where = " -- wpm", "      "
     else:
         pace, where = f"{status.wpm:3.0f} wpm", f"{band.classify(status.wpm).upper():<6}"
     return (f"PACE {band.low:.0f} [{gauge(status.wpm, band)}] {band.high:.0f}  {pace} {where} "
-            f"{left // 60}:{left % 60:02d} left  {'speaking' if status.speaking else 'pause'}")
+            f"{clock(max_seconds - status.elapsed_s)} left  {'speaking' if status.speaking else 'pause'}")

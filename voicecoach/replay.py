@@ -112,15 +112,12 @@ def follow(result: Mapping[str, Any], out, from_s: float = 0.0, *,
 
 
 def _sounddevice():
+    from .capture import import_sounddevice
+
     try:
-        import sounddevice as sd
-    except ImportError as exc:
-        raise MissingDependency("replay needs sounddevice: pip install sounddevice "
-                                "(and apt install libportaudio2); or use --no-audio") from exc
-    except OSError as exc:  # the Python module is there but the PortAudio library is not
-        raise MissingDependency(f"replay needs the PortAudio library ({exc}): apt install libportaudio2; "
-                                "or use --no-audio") from exc
-    return sd
+        return import_sounddevice()
+    except MissingDependency as exc:
+        raise MissingDependency(f"{exc}; or use --no-audio") from exc
 
 
 def output_device(sd) -> Any:

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 import click
 
 from . import main
-from ..live import LiveDisplay
+from ..live import LiveDisplay, clock
 from .common import console, err_console, guarded, print_json
 
 
@@ -52,11 +52,6 @@ class DrillDisplay(LiveDisplay):
                 f"{spec.seconds:.0f} s at most. Stop by pausing, pressing Enter, or Ctrl-C.")
 
 
-def _clock(s: float) -> str:
-    s = int(round(s))
-    return f"{s // 60}:{s % 60:02d}"
-
-
 def render_drill(out, data: Mapping[str, Any]) -> None:
     """The human-readable drill result (the same facts as the JSON)."""
     t, d, dr = data["target"], data["delivery"], data["drill"]
@@ -73,11 +68,11 @@ def render_drill(out, data: Mapping[str, Any]) -> None:
         out.print(f"[bold]Pace per {dr['window_s']:.0f} s[/bold]")
         mark = {"below": "slow", "in": "ok", "above": "FAST"}
         for w in data["windows"]:
-            out.print(f"  {_clock(w['start_s'])}-{_clock(w['end_s'])}  {w['wpm']:5.0f} wpm  {mark[w['band']]}")
+            out.print(f"  {clock(w['start_s'])}-{clock(w['end_s'])}  {w['wpm']:5.0f} wpm  {mark[w['band']]}")
     for key, label in (("too_fast", "Longest too-fast stretch"), ("too_slow", "Longest too-slow stretch")):
         s = data["stretches"][key]
         if s:
-            out.print(f"[bold]{label}[/bold] {_clock(s['start_s'])}-{_clock(s['end_s'])} at {s['wpm']:.0f} wpm: "
+            out.print(f"[bold]{label}[/bold] {clock(s['start_s'])}-{clock(s['end_s'])} at {s['wpm']:.0f} wpm: "
                       f"\"{_esc(s['words'])}\"")
     pauses = d["pauses"]
     out.print(f"Pauses {len(pauses)} (long {sum(1 for p in pauses if p['long'])})  fillers {len(d['fillers'])}"
