@@ -5,10 +5,10 @@ Nothing here touches the disk; the CLI reads takes from the store and hands them
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
+from .pacing import tokens as words_of
 from .store import Take
 
 
@@ -142,9 +142,6 @@ def attempt_numbers(takes: Iterable[Take]) -> dict[int, int]:
 
 # ---- comparing two takes --------------------------------------------------------------------
 
-_WORD = re.compile(r"[a-z0-9']+")
-
-
 def content_words(result: Mapping[str, Any]) -> list[str]:
     """Lower-case words of the transcript without fillers (an 'um' more or less is not rewording)."""
     transcript = result.get("transcript") or {}
@@ -153,7 +150,7 @@ def content_words(result: Mapping[str, Any]) -> list[str]:
         tokens = [w.get("text", "") for w in words if not w.get("filler")]
     else:
         tokens = [transcript.get("text", "")]
-    return [m for tok in tokens for m in _WORD.findall(str(tok).lower())]
+    return [m for tok in tokens for m in words_of(str(tok))]
 
 
 def ngrams(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
