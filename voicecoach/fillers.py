@@ -25,7 +25,7 @@ import numpy as np
 from .audio import SAMPLE_RATE
 from .lexicon import norm
 from .types import Word
-from .vad import FRAME_S, voiced_frames
+from .vad import FRAME_S, STRICT, voiced_frames
 
 log = logging.getLogger("voicecoach")
 
@@ -122,11 +122,14 @@ def decode_gaps(samples: np.ndarray, gaps: list[tuple[float, float]], transcribe
 
 
 def recover_missed_speech(samples: np.ndarray, words: list[Word], transcriber, *,
-                          min_missed_s: float = 1.0, aggressiveness: int = 3) -> list[Word]:
+                          min_missed_s: float = 1.0, voiced: np.ndarray | None = None) -> list[Word]:
     """Whisper sometimes stops a segment early (more often with a prompt): decode any long voiced
-    stretch that no word covers, without a prompt, and add its words. Times are chunk seconds."""
+    stretch that no word covers, without a prompt, and add its words. Times are chunk seconds.
+    `voiced`: the chunk's STRICT frames when the caller has them already."""
     opts = RecoveryOptions(min_gap_s=min_missed_s, max_gap_s=30.0, max_gaps=4)
-    missed = uncovered_voiced(voiced_frames(samples, aggressiveness), words, opts)
+    if voiced is None:
+        voiced = voiced_frames(samples, STRICT)
+    missed = uncovered_voiced(voiced, words, opts)
     added: list[Word] = []
     for start_s, end_s in missed:
         a, b = int(max(0.0, start_s - 0.1) * SAMPLE_RATE), int(min(len(samples) / SAMPLE_RATE, end_s + 0.1) * SAMPLE_RATE)

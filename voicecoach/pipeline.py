@@ -21,7 +21,7 @@ from .lexicon import Lexicon
 from .metrics import DeliveryOptions, analyze, mark_fillers
 from .transcribe import ModelOptions, Transcriber, load_transcriber
 from .types import ScoreResult, Timing, Transcript, Word
-from .vad import cut_points, has_speech
+from .vad import STRICT, cut_points, frame_index, has_speech, voiced_frames
 
 log = logging.getLogger("voicecoach")
 
@@ -69,8 +69,10 @@ class Scorer:
             self._transcriber = load_transcriber(self.options.model)
         return self._transcriber
 
-    def transcribe_chunk(self, samples: np.ndarray, *, offset_s: float = 0.0, context: str = "") -> list[Word]:
-        """Words of one chunk (a whole file or one live utterance), fillers recovered."""
+    def transcribe_chunk(self, samples: np.ndarray, *, offset_s: float = 0.0, context: str = "",
+                         voiced: np.ndarray | None = None) -> list[Word]:
+        """Words of one chunk (a whole file or one live utterance), fillers recovered.
+        `voiced`: the chunk's STRICT webrtcvad frames when the caller has them already."""
         prompt = VERBATIM_PROMPT if self.options.verbatim_prompt else None
         if context:
             # Whisper continues the style of the END of its prompt: the verbatim sample goes last
@@ -80,7 +82,7 @@ class Scorer:
             from .fillers import recover_fillers, recover_missed_speech
 
             # the verbatim prompt sometimes makes Whisper end a segment early: get those words back
-            words = recover_missed_speech(samples, words, self.transcriber)
+            words = recover_missed_speech(samples, words, self.transcriber, voiced=voiced)
             words = recover_fillers(samples, words, self.transcriber, options=self.options.recovery)
         if offset_s:
             words = [dataclasses.replace(w, start_s=round(w.start_s + offset_s, 3), end_s=round(w.end_s + offset_s, 3))
@@ -89,16 +91,20 @@ class Scorer:
 
     def transcribe_recording(self, samples: np.ndarray) -> list[Word]:
         """What `score` does with a whole file: no words when webrtcvad hears no speech at all."""
-        return self.transcribe_long(samples) if has_speech(samples) else []
+        voiced = voiced_frames(samples, STRICT)  # once: the gate, the cuts and the chunks share it
+        return self.transcribe_long(samples, voiced) if has_speech(voiced) else []
 
-    def transcribe_long(self, samples: np.ndarray) -> list[Word]:
+    def transcribe_long(self, samples: np.ndarray, voiced: np.ndarray | None = None) -> list[Word]:
         """A whole recording, cut at pauses into windows Whisper takes in one go, each decoded with
         the verbatim prompt and the text so far, as the live path does with its utterances."""
-        cuts = cut_points(samples)
+        if voiced is None:
+            voiced = voiced_frames(samples, STRICT)
+        cuts = cut_points(len(samples) / SAMPLE_RATE, voiced)
         words: list[Word] = []
         for start_s, end_s in zip(cuts, cuts[1:]):
             chunk = samples[int(start_s * SAMPLE_RATE):int(end_s * SAMPLE_RATE)]
-            words += self.transcribe_chunk(chunk, offset_s=start_s, context=" ".join(w.text for w in words))
+            words += self.transcribe_chunk(chunk, offset_s=start_s, context=" ".join(w.text for w in words),
+                                           voiced=voiced[frame_index(start_s):frame_index(end_s)])
         return words
 
     def build_result(self, path: str, duration_s: float, words: list[Word], timing: Timing) -> ScoreResult:
