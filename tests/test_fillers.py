@@ -1,6 +1,7 @@
 """Filler recovery: unit rules on word lists, then the real model on real AMI speech."""
 
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -8,9 +9,14 @@ import pytest
 from conftest import SHARED_AUDIO
 from voicecoach.evaluate import FillerCounts, filler_counts
 from voicecoach.fillers import RecoveryOptions, collapse_crammed_fillers, join_split_words, recover_fillers
+from voicecoach.config import defaults_text
+from voicecoach.lexicon import Lexicon
 from voicecoach.types import Word
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+DEFAULTS = tomllib.loads(defaults_text())  # the packaged lists, whatever a user folder holds
+LEXICON = Lexicon.from_config(DEFAULTS["fillers"], DEFAULTS["hedges"])
 
 
 def w(text, start, end, p=0.5):
@@ -24,16 +30,16 @@ def test_split_backchannel_is_joined_into_one_word():
 
 def test_crammed_repeats_collapse_but_spaced_fillers_stay():
     crammed = [w("Um,", 8.0, 8.1), w("um,", 8.14, 8.16), w("um,", 8.16, 8.2), w("some", 8.3, 8.5)]
-    assert [x.text for x in collapse_crammed_fillers(crammed, 0.1)] == ["Um,", "some"]
+    assert [x.text for x in collapse_crammed_fillers(crammed, LEXICON, 0.1)] == ["Um,", "some"]
     spaced = [w("um", 1.0, 1.3), w("um", 2.0, 2.3)]
-    assert len(collapse_crammed_fillers(spaced, 0.1)) == 2
+    assert len(collapse_crammed_fillers(spaced, LEXICON, 0.1)) == 2
     words = [w("the", 1.0, 1.2), w("the", 1.2, 1.4)]  # repeated real words are not touched
-    assert len(collapse_crammed_fillers(words, 0.1)) == 2
+    assert len(collapse_crammed_fillers(words, LEXICON, 0.1)) == 2
 
 
 def test_recover_without_gaps_needs_no_model():
     words = [w("Mm", 0.0, 0.2), w("-hmm", 0.2, 0.4)]
-    assert [x.text for x in recover_fillers(None, words, transcriber=None)] == ["Mm-hmm"]
+    assert [x.text for x in recover_fillers(None, words, None, LEXICON)] == ["Mm-hmm"]
 
 
 def ami_subset():
@@ -69,7 +75,7 @@ def test_gap_decoding_adds_only_timed_recovered_fillers(transcriber):
     clip = next(c for c in ami_subset() if c.name == "en2001a-00001")
     samples = clip.samples()
     words = transcriber.transcribe(samples, prompt=VERBATIM_PROMPT)
-    out = recover_fillers(samples, words, transcriber, options=RecoveryOptions(recover_gaps=True))
+    out = recover_fillers(samples, words, transcriber, LEXICON, options=RecoveryOptions(recover_gaps=True))
     added = [x for x in out if x.source == "recovered"]
     assert all(x.filler and 0 <= x.start_s <= x.end_s <= len(samples) / 16000 for x in added)
     assert [x.start_s for x in out] == sorted(x.start_s for x in out)

@@ -23,13 +23,12 @@ from typing import Sequence
 import numpy as np
 
 from .audio import SAMPLE_RATE
-from .lexicon import norm
+from .lexicon import Lexicon, norm
 from .types import Word
 from .vad import FRAME_S, STRICT, voiced_frames
 
 log = logging.getLogger("voicecoach")
 
-VOCAL = frozenset({"um", "uh", "er", "erm", "hmm", "mm", "umm", "uhm", "hm", "ah"})
 
 
 @dataclass(frozen=True)
@@ -44,8 +43,9 @@ class RecoveryOptions:
     max_gaps: int = 24  # bound the extra decode to one 30 s window
 
 
-def is_vocal(word: Word) -> bool:
-    return norm(word.text) in VOCAL
+def is_vocal(word: Word, lexicon: Lexicon) -> bool:
+    """A vocal filler by the user's `[fillers] vocal` list (the same test the metrics use)."""
+    return lexicon.is_vocal(norm(word.text))
 
 
 def join_split_words(words: Sequence[Word]) -> list[Word]:
@@ -61,11 +61,11 @@ def join_split_words(words: Sequence[Word]) -> list[Word]:
     return out
 
 
-def collapse_crammed_fillers(words: Sequence[Word], min_spacing_s: float) -> list[Word]:
+def collapse_crammed_fillers(words: Sequence[Word], lexicon: Lexicon, min_spacing_s: float) -> list[Word]:
     out: list[Word] = []
     for w in words:
         prev = out[-1] if out else None
-        if prev is not None and is_vocal(w) and is_vocal(prev) and w.start_s - prev.end_s < min_spacing_s:
+        if prev is not None and is_vocal(w, lexicon) and is_vocal(prev, lexicon) and w.start_s - prev.end_s < min_spacing_s:
             out[-1] = replace(prev, end_s=max(prev.end_s, w.end_s))
             continue
         out.append(w)
@@ -90,7 +90,7 @@ def uncovered_voiced(voiced: np.ndarray, words: Sequence[Word], opts: RecoveryOp
     return gaps[: opts.max_gaps]
 
 
-def decode_gaps(samples: np.ndarray, gaps: list[tuple[float, float]], transcriber,
+def decode_gaps(samples: np.ndarray, gaps: list[tuple[float, float]], transcriber, lexicon: Lexicon,
                 opts: RecoveryOptions) -> list[Word]:
     """Decode every gap in one call; return the vocal fillers, timed in chunk seconds."""
     pad = int(0.05 * SAMPLE_RATE)
@@ -110,7 +110,7 @@ def decode_gaps(samples: np.ndarray, gaps: list[tuple[float, float]], transcribe
     recovered = []
     for k, piece_words in by_piece.items():
         # a piece holding any real word is speech Whisper mistimed, not a filler
-        if not all(is_vocal(w) for w in piece_words):
+        if not all(is_vocal(w, lexicon) for w in piece_words):
             continue
         c0, c1, origin = spans[k]
         for w in piece_words:
@@ -140,14 +140,14 @@ def recover_missed_speech(samples: np.ndarray, words: list[Word], transcriber, *
     return sorted(words + added, key=lambda w: w.start_s) if added else words
 
 
-def recover_fillers(samples: np.ndarray, words: list[Word], transcriber, *,
+def recover_fillers(samples: np.ndarray, words: list[Word], transcriber, lexicon: Lexicon, *,
                     options: RecoveryOptions = RecoveryOptions()) -> list[Word]:
     """`words` (chunk seconds) with Whisper's fillers cleaned and, optionally, missed ones added."""
-    words = collapse_crammed_fillers(join_split_words(words), options.min_filler_spacing_s)
+    words = collapse_crammed_fillers(join_split_words(words), lexicon, options.min_filler_spacing_s)
     if not options.recover_gaps or not len(samples):
         return words
     gaps = uncovered_voiced(voiced_frames(samples, options.vad_aggressiveness), words, options)
-    recovered = decode_gaps(samples, gaps, transcriber, options) if gaps else []
+    recovered = decode_gaps(samples, gaps, transcriber, lexicon, options) if gaps else []
     if recovered:
         log.info("recovered %d filler(s) from %d uncovered voiced stretch(es)", len(recovered), len(gaps))
     return sorted(words + recovered, key=lambda w: w.start_s)

@@ -83,7 +83,8 @@ class Scorer:
 
             # the verbatim prompt sometimes makes Whisper end a segment early: get those words back
             words = recover_missed_speech(samples, words, self.transcriber, voiced=voiced)
-            words = recover_fillers(samples, words, self.transcriber, options=self.options.recovery)
+            words = recover_fillers(samples, words, self.transcriber, self.options.lexicon,
+                                    options=self.options.recovery)
         if offset_s:
             words = [dataclasses.replace(w, start_s=round(w.start_s + offset_s, 3), end_s=round(w.end_s + offset_s, 3))
                      for w in words]
