@@ -16,6 +16,7 @@ less time per utterance than a speaker gives it).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import statistics
@@ -106,13 +107,10 @@ def main() -> int:
     from voicecoach.config import load_config
     from voicecoach.pipeline import ScoreOptions, Scorer
     from voicecoach.practice import PracticeOptions, record_take
-    from voicecoach.transcribe import ModelOptions
 
     cfg = load_config()
     base = ScoreOptions.from_config(cfg, device="cpu")
-    model = ModelOptions(base.model.name, "cpu", None, base.model.beam_size, args.threads)
-    scorer = Scorer(ScoreOptions(model, base.delivery, base.lexicon, base.recover_fillers, base.verbatim_prompt,
-                                 base.max_audio_s))
+    scorer = Scorer(dataclasses.replace(base, model=dataclasses.replace(base.model, cpu_threads=args.threads)))
     scorer.transcriber  # loaded once, outside every timing
     options = PracticeOptions.from_config(cfg, countdown_s=0)
     todo = answers()
