@@ -58,12 +58,8 @@ GENERIC_TASK = Task(
 def load_task(scenario_id: str | None) -> Task:
     if scenario_id is None:
         return GENERIC_TASK
-    try:
-        from .scenarios import get_scenario
-    except ImportError as exc:
-        from .errors import VoiceCoachError
+    from .scenarios import get_scenario
 
-        raise VoiceCoachError("the scenario bank is not installed in this version; run without --scenario") from exc
     s = get_scenario(scenario_id)
     return Task(s.id, s.title, s.language, s.snippet, s.prompt, float(s.time_box_s), s)
 
@@ -242,77 +238,19 @@ def result_json(take: Take) -> dict[str, Any]:
 
 
 def coach_take(data: dict[str, Any], task: Task, cfg: Config) -> tuple[list[str], str]:
-    """(feedback lines, spoken text); adds structure/overall/feedback/spoken to `data`.
+    """(feedback lines, spoken text); adds structure/overall/feedback/spoken to `data`."""
+    from .coaching import coach
 
-    Uses voicecoach.coaching (structure + delivery) when installed, else voicecoach.feedback
-    (delivery only), else the delivery metrics directly.
-    """
-    try:
-        from .coaching import coach
-    except ImportError:
-        coach = None
-    if coach is not None:
-        coached = coach(data, task.scenario, cfg)
-        data.update(coached)
-        lines = [_item_text(i) for i in coached.get("feedback", [])]
-        return lines, str(coached.get("spoken") or " ".join(lines[:2]))
-    try:
-        from .feedback import feedback_for, spoken_text
-    except ImportError:
-        lines = basic_feedback(data, cfg)
-        return lines, " ".join(lines[:2])
-    items = feedback_for(data, cfg)
-    max_items = int(cfg.section("coaching").get("spoken_max_items", 2))
-    data["feedback"] = [_item_dict(i) for i in items]
-    return [_item_text(i) for i in items], spoken_text(items, max_items=max_items)
+    data.update(coach(data, task.scenario, cfg))
+    lines = [str(item["text"]) for item in data.get("feedback", [])]
+    return lines, str(data.get("spoken") or " ".join(lines[:2]))
 
 
-def _item_text(item: Any) -> str:
-    if isinstance(item, str):
-        return item
-    if isinstance(item, Mapping):
-        return str(item.get("message") or item.get("text") or item)
-    return str(getattr(item, "message", None) or getattr(item, "text", None) or item)
+def save_take(data: dict[str, Any], take: Take, task: Task, options: PracticeOptions) -> int:
+    """Record the take in the history store; the take id."""
+    from .store import open_store
 
-
-def _item_dict(item: Any) -> Any:
-    if hasattr(item, "to_dict"):
-        return item.to_dict()
-    if hasattr(item, "__dataclass_fields__"):
-        from dataclasses import asdict
-
-        return asdict(item)
-    return item
-
-
-def basic_feedback(data: Mapping[str, Any], cfg: Config) -> list[str]:
-    """What the delivery metrics say, for when voicecoach.feedback is not there."""
-    c, d = cfg.section("coaching"), data["delivery"]
-    lines = []
-    if d["word_count"] >= int(c.get("wpm_min_words", 25)):
-        if d["wpm"] > float(c.get("target_wpm_max", 160)):
-            lines.append(f"You spoke at {d['wpm']:.0f} words per minute. Slow down a little.")
-        elif d["wpm"] < float(c.get("target_wpm_min", 130)):
-            lines.append(f"You spoke at {d['wpm']:.0f} words per minute. Pick up the pace a little.")
-    if d["fillers_per_100_words"] > float(c.get("fillers_per_100_max", 3.0)):
-        lines.append(f"{len(d['fillers'])} fillers. Pause silently instead of saying um.")
-    if len(d["hedges"]) > int(c.get("hedges_max", 1)):
-        lines.append(f"{len(d['hedges'])} hedges. State the bug plainly.")
-    return lines or ["Clear delivery. Keep the same pace next time."]
-
-
-def save_take(data: dict[str, Any], take: Take, task: Task, options: PracticeOptions) -> int | None:
-    """Record the take in the history store when it is installed; the id, or None."""
-    try:
-        from .store import open_store
-    except ImportError:
-        return None
     settings = {"max_seconds": options.max_seconds, "end_silence_s": options.end_silence_s}
-    store = open_store()
-    try:
+    with open_store() as store:
         return store.save_take(data, kind="practice", audio_path=take.path, scenario_id=task.id,
                                settings=settings, move_audio=True)
-    finally:
-        close = getattr(store, "close", None)
-        if close is not None:
-            close()

@@ -48,9 +48,7 @@ def practice_round(*, scenario_id: str | None, input_spec: str | None, max_secon
             return 0
         feedback, spoken = coach_take(data, task, cfg)
         try:
-            take_id = save_take(data, take, task, options)
-            if take_id is not None:
-                data["take_id"] = take_id
+            data["take_id"] = save_take(data, take, task, options)
         except Exception as exc:  # noqa: BLE001 - history is a bonus; the take file is already safe
             click.echo(f"Could not record the take in the history ({exc}); the file is kept at {take.path}", err=True)
     # the result is out before any speech, so a script reading --json never waits on TTS

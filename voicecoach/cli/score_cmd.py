@@ -74,21 +74,17 @@ def _coach(data: dict, scenario, cfg, use_llm: bool) -> dict:
     if data.get("no_speech"):
         data["message"] = "no speech found in this recording"
         return data
-    try:
-        from ..coaching import coach
-    except ImportError:  # coaching lands with its own issue
-        return data
+    from ..coaching import coach
+
     data.update(coach(data, scenario, cfg, use_llm=use_llm))
     if scenario is not None:
         data["scenario"] = scenario.id
     return data
 
 
-def _save(data: dict, audio_path: Path, scenario, options) -> int | None:
-    try:
-        from ..store import open_store
-    except ImportError:
-        return None
+def _save(data: dict, audio_path: Path, scenario, options) -> int:
+    from ..store import open_store
+
     settings = {"model": options.model.name, "device": options.model.device,
                 "recover_fillers": options.recover_fillers}
     with open_store() as store:
