@@ -90,13 +90,18 @@ def test_speech_whisper_skipped_under_the_prompt_is_decoded_again(transcriber):
     from conftest import shared_audio
     from voicecoach.audio import load_audio
 
-    # with the verbatim prompt tiny.en stops this clip after "the", dropping five words
+    # under the verbatim prompt tiny.en ends its last segment of this clip after "the" without a
+    # closing timestamp; the one-pass window keeps that text, the check here is the safety net
+    # for when a decode stops short: the last five words are taken away and must come back
     path = shared_audio("librispeech_sure-tagger/librispeech_1089-134686-0002.wav")
     samples = load_audio(path).samples
     reference = path.with_suffix(".txt").read_text()
     prompted = transcriber.transcribe(samples, prompt=VERBATIM_PROMPT)
-    repaired = recover_missed_speech(samples, prompted, transcriber)
-    assert wer(reference, " ".join(w.text for w in repaired)) < wer(reference, " ".join(w.text for w in prompted))
+    assert wer(reference, " ".join(w.text for w in prompted)) < 0.1
+    cut_short = prompted[:-5]
+    assert cut_short[-1].end_s < len(samples) / 16000 - 1.0  # over a second of speech left uncovered
+    repaired = recover_missed_speech(samples, cut_short, transcriber)
+    assert wer(reference, " ".join(w.text for w in repaired)) < wer(reference, " ".join(w.text for w in cut_short)) - 0.15
     assert [w.start_s for w in repaired] == sorted(w.start_s for w in repaired)
 
 

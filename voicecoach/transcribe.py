@@ -17,6 +17,7 @@ import numpy as np
 
 from .errors import MissingDependency, VoiceCoachError
 from .types import ModelInfo, Word
+from .window import SAMPLE_RATE, WINDOW_S, WindowSegment
 
 log = logging.getLogger("voicecoach")
 
@@ -116,29 +117,43 @@ class WhisperTranscriber:
         self.options = options
         self.english_only = not self.model.model.is_multilingual
         self.info = ModelInfo(name=source.display_name, device=device, compute_type=compute_type)
+        from .window import WindowDecoder, supports_single_pass  # needs faster_whisper, imported above
+
+        self.window = WindowDecoder(self.model) if supports_single_pass(self.model) else None
+        if self.window is None:
+            log.warning("this faster-whisper lacks the steps for one-pass windows: using model.transcribe")
         log.info("loaded %s on %s/%s in %.2fs", source.display_name, device, compute_type, self.load_s)
 
     def transcribe(self, samples: np.ndarray, *, offset_s: float = 0.0, prompt: str | None = None,
                    beam_size: int | None = None) -> list[Word]:
+        beam_size = beam_size or self.options.beam_size
+        if self.window is not None and len(samples) <= WINDOW_S * SAMPLE_RATE:
+            segments = self.window.decode(samples, prompt=prompt, beam_size=beam_size)
+        else:
+            segments = self._transcribe_long(samples, prompt, beam_size)
+        words: list[Word] = []
+        for segment in segments:
+            if segment.no_speech_prob > NO_SPEECH_PROB and segment.avg_logprob < NO_SPEECH_LOGPROB:
+                log.debug("dropped %r: Whisper itself says it heard no speech", segment.words)
+                continue
+            for text, start_s, end_s, probability in segment.words:
+                text = text.strip()
+                if text:
+                    words.append(Word(text, float(offset_s + start_s), float(offset_s + end_s), float(probability)))
+        return monotonic(words)
+
+    def _transcribe_long(self, samples: np.ndarray, prompt: str | None, beam_size: int) -> list[WindowSegment]:
         segments, _info = self.model.transcribe(
             samples,
             language="en",
-            beam_size=beam_size or self.options.beam_size,
+            beam_size=beam_size,
             word_timestamps=True,
             initial_prompt=prompt,
             condition_on_previous_text=False,  # stops one hallucination feeding the next window
             vad_filter=False,
         )
-        words: list[Word] = []
-        for segment in segments:
-            if segment.no_speech_prob > NO_SPEECH_PROB and segment.avg_logprob < NO_SPEECH_LOGPROB:
-                log.debug("dropped %r: Whisper itself says it heard no speech", segment.text)
-                continue
-            for w in segment.words or ():
-                text = w.word.strip()
-                if text:
-                    words.append(Word(text, float(offset_s + w.start), float(offset_s + w.end), float(w.probability)))
-        return monotonic(words)
+        return [WindowSegment(tuple((w.word, w.start, w.end, w.probability) for w in s.words or ()),
+                              s.no_speech_prob, s.avg_logprob) for s in segments]
 
 
 def monotonic(words: list[Word]) -> list[Word]:
