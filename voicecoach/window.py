@@ -8,14 +8,13 @@ that second pass buys nothing; `fillers.recover_missed_speech` re-decodes any vo
 that still has no words. This module keeps faster-whisper's own steps (fallback decoding,
 segment splitting, word alignment) and drops only the re-seek.
 
-It uses faster-whisper methods that are not public API, so pyproject pins the minor versions it
-was checked against, and `WhisperTranscriber` falls back to `model.transcribe` when they are
-missing.
+It uses faster-whisper methods that are not public API (checked against 1.2.1; pyproject caps
+the version below 1.3), and `WhisperTranscriber` falls back to `model.transcribe` when they are
+missing. tests/test_window.py compares both paths on real speech.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -59,7 +58,7 @@ class WindowDecoder:
             _segments, info = self.model.transcribe(
                 np.zeros(SAMPLE_RATE // 10, dtype=np.float32), language="en", beam_size=beam_size,
                 word_timestamps=True, condition_on_previous_text=False, vad_filter=False)
-            self._options[beam_size] = dataclasses.replace(info.transcription_options, initial_prompt=None)
+            self._options[beam_size] = info.transcription_options  # the prompt is passed per window
         return self._options[beam_size]
 
     def decode(self, samples: np.ndarray, *, prompt: str | None, beam_size: int) -> list[WindowSegment]:

@@ -1,0 +1,67 @@
+"""One-pass window decoding (window.py) against faster-whisper's own transcribe, on real speech."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import shared_audio
+from voicecoach.window import unfinished_tail
+
+TS, EOT = 100, 50  # stand-ins: ids >= TS are timestamps, EOT ends the text
+
+
+def test_text_after_the_last_timestamp_pair_is_the_unfinished_tail():
+    tokens = [TS, 1, 2, TS + 5, TS + 5, 3, 4]  # "<0> a b <5><5> c d" and no closing timestamp
+    assert unfinished_tail(tokens, TS, EOT, single_ending=False) == [TS + 5, 3, 4]
+
+
+@pytest.mark.parametrize("tokens, single", [
+    ([TS, 1, 2, TS + 5, TS + 5, 3, TS + 9], True),  # closed by one timestamp: nothing unfinished
+    ([TS, 1, 2, TS + 5, TS + 5], False),  # ends on a pair: the next segment never started
+    ([TS, 1, 2], False),  # no pair at all: the whole output is one segment already
+    ([], False),
+])
+def test_no_tail_when_every_text_token_is_in_a_segment(tokens, single):
+    assert unfinished_tail(tokens, TS, EOT, single_ending=single) == []
+
+
+def read_speech(name: str) -> np.ndarray:
+    from voicecoach.audio import load_audio
+
+    return load_audio(shared_audio(name)).samples
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("name", ["jfk_faster-whisper/jfk.flac", "librispeech_sure-tagger/librispeech_1089-134686-0002.wav"])
+def test_one_pass_gives_faster_whispers_words_and_times(transcriber, name):
+    samples = read_speech(name)
+    assert transcriber.window is not None, "faster-whisper lacks the steps window.py uses"
+    ours = transcriber.transcribe(samples)
+    theirs = [w for s in transcriber._transcribe_long(samples, None, transcriber.options.beam_size) for w in s.words]
+    assert len(ours) > 10
+    assert [w.text for w in ours] == [text.strip() for text, *_ in theirs]
+    assert all(abs(w.start_s - start) < 0.02 and abs(w.end_s - end) < 0.02 for w, (_, start, end, _) in zip(ours, theirs))
+
+
+@pytest.mark.model
+def test_a_window_is_encoded_once(transcriber, monkeypatch):
+    from voicecoach.pipeline import VERBATIM_PROMPT
+
+    samples = read_speech("jfk_faster-whisper/jfk.flac")
+    model = transcriber.model
+    calls = []
+    real_encode = model.encode
+    monkeypatch.setattr(model, "encode", lambda features: calls.append(1) or real_encode(features))
+    words = transcriber.transcribe(samples, prompt=VERBATIM_PROMPT)
+    assert len(calls) == 1
+    assert words[-1].end_s > 9.5  # and it still reaches the end of the 11 s clip
+
+
+@pytest.mark.model
+def test_audio_longer_than_a_window_is_transcribed_to_its_end(transcriber):
+    samples = read_speech("jfk_faster-whisper/jfk.flac")  # 11 s, three times: 33 s
+    words = transcriber.transcribe(np.concatenate([samples] * 3))
+    assert words[-1].end_s > 30
+    assert [w.start_s for w in words] == sorted(w.start_s for w in words)
+    assert sum(w.text.strip(",.").lower() == "country" for w in words) >= 5  # twice per pass
