@@ -2,11 +2,14 @@
 
 Prints per clip and overall: time ratio ours/plain (plain with and without word timestamps;
 ours needs them), peak memory of this process, and the cold-start wall time of
-`voicecoach score` on a 20 s clip in a fresh process. Run: .venv/bin/python benchmarks/speed.py
+`voicecoach score` on a 20 s clip in a fresh process.
+Run: .venv/bin/python benchmarks/speed.py [--gaps]   (--gaps: with `[fillers] recover_gaps` on)
 """
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import resource
 import subprocess
 import sys
@@ -20,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import ami_clips, available, read_clips  # noqa: E402
 
 from voicecoach.config import load_config  # noqa: E402
+from voicecoach.fillers import RecoveryOptions  # noqa: E402
 from voicecoach.pipeline import Scorer, ScoreOptions  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,10 +40,16 @@ def best_of(fn, repeats: int = REPEATS) -> float:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--gaps", action="store_true", help="also decode uncovered voiced stretches")
+    args = parser.parse_args()
     if not available():
         print("skipped: ../shared/audio_real is absent", file=sys.stderr)
         return 0
-    scorer = Scorer(ScoreOptions.from_config(load_config(), device="cpu"))
+    options = ScoreOptions.from_config(load_config(), device="cpu")
+    if args.gaps:
+        options = dataclasses.replace(options, recovery=RecoveryOptions(recover_gaps=True))
+    scorer = Scorer(options)
     model = scorer.transcriber.model
 
     def plain(samples, words):
