@@ -7,19 +7,15 @@ pipeline (verbatim prompt + filler clean-up). Run: .venv/bin/python benchmarks/a
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import ami_clips, available, read_clips  # noqa: E402
+from corpus import ami_clips, available, bench_scorer, read_clips  # noqa: E402
 
-from voicecoach.config import load_config  # noqa: E402
 from voicecoach.evaluate import HESITATIONS, VOCAL_FILLERS, FillerCounts, filler_counts, word_errors  # noqa: E402
-from voicecoach.fillers import RecoveryOptions  # noqa: E402
-from voicecoach.pipeline import Scorer, ScoreOptions  # noqa: E402
 
 
 def plain_text(model, samples) -> str:
@@ -35,10 +31,7 @@ def main() -> int:
     if not available():
         print("skipped: ../shared/audio_real is absent", file=sys.stderr)
         return 0
-    options = ScoreOptions.from_config(load_config(), device="cpu")
-    if args.gaps:
-        options = dataclasses.replace(options, recovery=RecoveryOptions(recover_gaps=True))
-    scorer = Scorer(options)
+    scorer = bench_scorer(args.gaps)
     model = scorer.transcriber.model  # the same loaded model, threads and compute type
     zero = FillerCounts(0, 0, 0)
     # two definitions: the um/uh/hmm, and every vocal filler including AMI's "mm"

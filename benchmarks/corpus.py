@@ -53,5 +53,19 @@ def read_clips() -> list[Clip]:
     return clips
 
 
+def bench_scorer(gaps: bool = False):
+    """The `score` pipeline as the benchmarks run it: the user's config, on CPU, `--gaps` on request."""
+    import dataclasses
+
+    from voicecoach.config import load_config
+    from voicecoach.fillers import RecoveryOptions
+    from voicecoach.pipeline import Scorer, ScoreOptions
+
+    options = ScoreOptions.from_config(load_config(), device="cpu")
+    if gaps:
+        options = dataclasses.replace(options, recovery=RecoveryOptions(recover_gaps=True))
+    return Scorer(options)
+
+
 def available() -> bool:
     return SHARED.exists()

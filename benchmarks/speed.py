@@ -9,7 +9,6 @@ Run: .venv/bin/python benchmarks/speed.py [--gaps]   (--gaps: with `[fillers] re
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import resource
 import subprocess
 import sys
@@ -20,11 +19,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import ami_clips, available, read_clips  # noqa: E402
+from corpus import ami_clips, available, bench_scorer, read_clips  # noqa: E402
 
-from voicecoach.config import load_config  # noqa: E402
-from voicecoach.fillers import RecoveryOptions  # noqa: E402
-from voicecoach.pipeline import Scorer, ScoreOptions  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEATS = 3
@@ -46,10 +42,7 @@ def main() -> int:
     if not available():
         print("skipped: ../shared/audio_real is absent", file=sys.stderr)
         return 0
-    options = ScoreOptions.from_config(load_config(), device="cpu")
-    if args.gaps:
-        options = dataclasses.replace(options, recovery=RecoveryOptions(recover_gaps=True))
-    scorer = Scorer(options)
+    scorer = bench_scorer(args.gaps)
     model = scorer.transcriber.model
 
     def plain(samples, words):
