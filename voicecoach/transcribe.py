@@ -17,7 +17,8 @@ import numpy as np
 
 from .errors import MissingDependency, VoiceCoachError
 from .types import ModelInfo, Word
-from .window import SAMPLE_RATE, WINDOW_S, WindowSegment
+from .audio import SAMPLE_RATE
+from .window import WINDOW_S, WindowDecoder, WindowSegment, supports_single_pass
 
 log = logging.getLogger("voicecoach")
 
@@ -117,8 +118,6 @@ class WhisperTranscriber:
         self.options = options
         self.english_only = not self.model.model.is_multilingual
         self.info = ModelInfo(name=source.display_name, device=device, compute_type=compute_type)
-        from .window import WindowDecoder, supports_single_pass  # needs faster_whisper, imported above
-
         self.window = WindowDecoder(self.model) if supports_single_pass(self.model) else None
         if self.window is None:
             log.warning("this faster-whisper lacks the steps for one-pass windows: using model.transcribe")
@@ -134,7 +133,7 @@ class WhisperTranscriber:
         words: list[Word] = []
         for segment in segments:
             if segment.no_speech_prob > NO_SPEECH_PROB and segment.avg_logprob < NO_SPEECH_LOGPROB:
-                log.debug("dropped %r: Whisper itself says it heard no speech", segment.words)
+                log.debug("dropped %r: Whisper itself says it heard no speech", " ".join(w[0] for w in segment.words))
                 continue
             for text, start_s, end_s, probability in segment.words:
                 text = text.strip()

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .audio import SAMPLE_RATE
+
 log = logging.getLogger("voicecoach")
 
 WINDOW_S = 30.0
-SAMPLE_RATE = 16000
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class WindowDecoder:
         if tail:
             # faster-whisper drops this text to decode it again from a re-seek; the window ends
             # at a pause, so the text is complete: keep it and let the alignment time it
-            start_s = (tail[0] - tokenizer.timestamp_begin) * model.time_precision if tail[0] >= tokenizer.timestamp_begin else 0.0
+            start_s = (tail[0] - tokenizer.timestamp_begin) * model.time_precision  # tail[0] is a timestamp
             segments.append(dict(seek=0, start=start_s, end=segment_duration, tokens=tail))
         segments = [s for s in segments if any(t < tokenizer.eot for t in s["tokens"])]
         if not segments:
@@ -101,8 +102,9 @@ class WindowDecoder:
 
 
 def unfinished_tail(tokens: list[int], timestamp_begin: int, eot: int, single_ending: bool) -> list[int]:
-    """The tokens after the last pair of timestamps when the output did not end on a single
-    timestamp, i.e. the segment faster-whisper would throw away; [] when it has no text."""
+    """The tokens after the last pair of timestamps (starting with that pair's second timestamp)
+    when the output did not end on a single timestamp, i.e. the segment faster-whisper would throw
+    away; [] when it has no text."""
     if single_ending:
         return []
     pairs = [i for i in range(1, len(tokens)) if tokens[i] >= timestamp_begin and tokens[i - 1] >= timestamp_begin]
