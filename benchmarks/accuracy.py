@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import ami_clips, available, bench_scorer, read_clips  # noqa: E402
 
-from voicecoach.evaluate import HESITATIONS, VOCAL_FILLERS, FillerCounts, filler_counts, word_errors  # noqa: E402
+from voicecoach.speech.accuracy import HESITATIONS, VOCAL_FILLERS, FillerCounts, filler_counts, word_errors  # noqa: E402
 
 
 def plain_text(model, samples) -> str:

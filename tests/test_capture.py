@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from live_helpers import NO_AUDIO_ENV, clip, run_cli, wer, write_config
-from voicecoach.capture import FileSource, MicrophoneSource, _Resampler, open_source
+from voicecoach.audio.capture import FileSource, MicrophoneSource, _Resampler, open_source
 from voicecoach.errors import UnusableInput
 
 
@@ -121,7 +121,7 @@ def test_resampler_keeps_pitch_and_length():
 def test_missing_portaudio_or_sounddevice_is_an_install_hint(monkeypatch):
     import builtins
 
-    from voicecoach.capture import import_sounddevice
+    from voicecoach.audio.capture import import_sounddevice
     from voicecoach.errors import MissingDependency
 
     real_import = builtins.__import__

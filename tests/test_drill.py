@@ -17,8 +17,8 @@ import pytest
 import soundfile as sf
 
 from live_helpers import cli, run_cli, wait_for_take, write_config
-from voicecoach.drill import calibration_passage
-from voicecoach.pacing import tokens
+from voicecoach.sessions.drill import calibration_passage
+from voicecoach.text import plain_tokens as tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "audio_fixtures"
@@ -26,8 +26,8 @@ BAND_EDGES = (130, 160)  # the default band ([coaching] target_wpm_min/max)
 
 
 def pace_clip(name: str, tmp_path: Path) -> tuple[Path, str]:
-    """(wav, text) of a seeds/fixtures.json clip: audio_fixtures/ when built, else synthesised now."""
-    spec = next(c for c in json.loads((ROOT / "seeds" / "fixtures.json").read_text())["clips"] if c["name"] == name)
+    """(wav, text) of a audio_fixtures/fixtures.json clip: audio_fixtures/ when built, else synthesised now."""
+    spec = next(c for c in json.loads((ROOT / "audio_fixtures" / "fixtures.json").read_text())["clips"] if c["name"] == name)
     wav = FIXTURES / f"{name}.wav"
     if not wav.exists():
         wav = synthesise(spec["text"], spec["rate_wpm"], tmp_path / f"{name}.wav")
@@ -220,11 +220,11 @@ def test_human_output_lists_windows_stretches_and_calibration_verbatim():
 
 def test_drill_gauge_moves_within_seconds_not_after_a_long_utterance(home):
     """Drills close utterances sooner than practice, so the first pace arrives early."""
-    from voicecoach.audio import load_audio
+    from voicecoach.audio.load import load_audio
     from voicecoach.config import load_config
-    from voicecoach.drill import DrillOptions
-    from voicecoach.practice import PracticeOptions
-    from voicecoach.stream import LiveSession
+    from voicecoach.sessions.drill import DrillOptions
+    from voicecoach.sessions.practice import PracticeOptions
+    from voicecoach.speech.stream import LiveSession
     from voicecoach.types import Word
 
     class OneWordPerChunk:

@@ -1,4 +1,4 @@
-from voicecoach.evaluate import align, filler_counts, tokens, wer
+from voicecoach.speech.accuracy import align, filler_counts, tokens, wer
 
 
 def test_tokens_fold_ami_spellings():
@@ -25,7 +25,7 @@ def test_backchannels_are_not_fillers():
 
 
 def test_hesitation_definition_leaves_mm_out():
-    from voicecoach.evaluate import HESITATIONS
+    from voicecoach.speech.accuracy import HESITATIONS
 
     ref, hyp = "so um the mm index", "so um the mm index"
     assert filler_counts(ref, hyp).reference == 2

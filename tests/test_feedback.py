@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from labelled.loader import result_for
 from voicecoach.config import load_config
-from voicecoach.feedback import FeedbackItem, feedback_for, spoken_text
+from voicecoach.coach.feedback import FeedbackItem, feedback_for, spoken_text
 
 STEADY = ("The bug is that the retry is not idempotent so customers are charged twice when the provider is slow. "
           "The fix is to send an idempotency key from the order id on every attempt and add a test for it. "

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from conftest import SHARED_AUDIO
-from voicecoach.evaluate import FillerCounts, filler_counts
-from voicecoach.fillers import RecoveryOptions, collapse_crammed_fillers, join_split_words, recover_fillers
+from voicecoach.speech.accuracy import FillerCounts, filler_counts
+from voicecoach.speech.fillers import RecoveryOptions, collapse_crammed_fillers, join_split_words, recover_fillers
 from voicecoach.config import defaults_text
-from voicecoach.lexicon import Lexicon
+from voicecoach.speech.lexicon import Lexicon
 from voicecoach.types import Word
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -54,7 +54,7 @@ def ami_subset():
 
 @pytest.mark.model
 def test_pipeline_finds_most_ami_fillers_that_plain_whisper_misses(transcriber):
-    from voicecoach.pipeline import Scorer, ScoreOptions
+    from voicecoach.speech.pipeline import Scorer, ScoreOptions
 
     clips = ami_subset()
     ours = plain = FillerCounts(0, 0, 0)
@@ -70,7 +70,7 @@ def test_pipeline_finds_most_ami_fillers_that_plain_whisper_misses(transcriber):
 
 @pytest.mark.model
 def test_gap_decoding_adds_only_timed_recovered_fillers(transcriber):
-    from voicecoach.pipeline import VERBATIM_PROMPT
+    from voicecoach.speech.pipeline import VERBATIM_PROMPT
 
     clip = next(c for c in ami_subset() if c.name == "en2001a-00001")
     samples = clip.samples()
@@ -84,11 +84,11 @@ def test_gap_decoding_adds_only_timed_recovered_fillers(transcriber):
 
 @pytest.mark.model
 def test_speech_whisper_skipped_under_the_prompt_is_decoded_again(transcriber):
-    from voicecoach.pipeline import VERBATIM_PROMPT
-    from voicecoach.evaluate import wer
-    from voicecoach.fillers import recover_missed_speech
+    from voicecoach.speech.pipeline import VERBATIM_PROMPT
+    from voicecoach.speech.accuracy import wer
+    from voicecoach.speech.fillers import recover_missed_speech
     from conftest import shared_audio
-    from voicecoach.audio import load_audio
+    from voicecoach.audio.load import load_audio
 
     # under the verbatim prompt tiny.en ends its last segment of this clip after "the" without a
     # closing timestamp; the one-pass window keeps that text, the check here is the safety net
@@ -120,8 +120,8 @@ def test_every_window_of_a_long_recording_gets_the_verbatim_prompt():
     """faster-whisper drops the initial prompt after its first 30 s window; score cuts long audio
     itself so that each window is decoded with the prompt, the text so far in front of it."""
     import numpy as np
-    from voicecoach.audio import load_audio
-    from voicecoach.pipeline import VERBATIM_PROMPT, Scorer, ScoreOptions
+    from voicecoach.audio.load import load_audio
+    from voicecoach.speech.pipeline import VERBATIM_PROMPT, Scorer, ScoreOptions
     from conftest import FIXTURES
 
     speech = load_audio(FIXTURES / "demo_answer.wav").samples  # ~50 s
@@ -137,8 +137,8 @@ def test_every_window_of_a_long_recording_gets_the_verbatim_prompt():
 
 @pytest.mark.model
 def test_long_real_meeting_speech_is_transcribed_to_the_end(transcriber):
-    from voicecoach.evaluate import wer
-    from voicecoach.pipeline import Scorer, ScoreOptions
+    from voicecoach.speech.accuracy import wer
+    from voicecoach.speech.pipeline import Scorer, ScoreOptions
 
     ami_subset()  # skips when the real audio is absent
     from corpus import ami_clips

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from take_factory import make_result, write_wav
 from voicecoach.cli import main
-from voicecoach.history import (METRICS, HistoryOptions, attempt_numbers, compare, progress, reuse_ratio, series,
+from voicecoach.store.history import (METRICS, HistoryOptions, attempt_numbers, compare, progress, reuse_ratio, series,
                                 sparkline, verdict)
-from voicecoach.store import open_store
+from voicecoach.store.db import open_store
 
 FIRST = ("so the problem is that the loop reads one element past the end of the buffer "
          "and um the fix is to stop at length minus one which keeps the service from crashing")

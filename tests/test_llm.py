@@ -12,10 +12,10 @@ import pytest
 
 import llm_server
 from labelled.loader import load_labelled, result_for
-from voicecoach.coaching import coach
+from voicecoach.coach.evaluate import coach
 from voicecoach.config import load_config
-from voicecoach.llm import InvalidReply, build_messages, parse_reply
-from voicecoach.scenarios import get_scenario
+from voicecoach.coach.llm import InvalidReply, build_messages, parse_reply
+from voicecoach.coach.scenarios import get_scenario
 
 SECRET = "sk-test-DO-NOT-LEAK-1234567890"
 ANSWER = next(a for a in load_labelled() if a.scenario == "py-nonidempotent-retry" and a.kind == "crisp")

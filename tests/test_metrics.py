@@ -1,7 +1,7 @@
 import pytest
 
-from voicecoach.lexicon import Lexicon
-from voicecoach.metrics import DeliveryOptions, analyze, find_pauses, mark_fillers, speech_span_s, wpm
+from voicecoach.speech.lexicon import Lexicon
+from voicecoach.speech.metrics import DeliveryOptions, analyze, find_pauses, mark_fillers, speech_span_s, wpm
 from voicecoach.types import Word
 from wordlists import words
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from voicecoach.config import load_config
-from voicecoach.drill import (DrillOptions, build_spec, gauge, gauge_line, load_passages, summary_sentences,
+from voicecoach.sessions.drill import (DrillOptions, build_spec, gauge, gauge_line, load_passages, summary_sentences,
                               summary_text)
 from voicecoach.errors import UnusableInput
-from voicecoach.pacing import (PRESETS, Band, align_to_passage, band_shares, longest_stretch, overall_wpm,
+from voicecoach.speech.pacing import (PRESETS, Band, align_to_passage, band_shares, longest_stretch, overall_wpm,
                                pace_windows, parse_band, suggest_band, time_in_band_pct, tokens, window_bounds)
-from voicecoach.stream import LiveStatus
+from voicecoach.speech.stream import LiveStatus
 from voicecoach.types import Word
 
 BAND = Band(130, 160)

@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 
 from live_helpers import NO_AUDIO_ENV, clip, cli, run_cli, silence, wait_for_take, wer, write_config
-from voicecoach.wavio import inspect_wav
+from voicecoach.audio.wavio import inspect_wav
 
 pytestmark = pytest.mark.model
 
@@ -182,8 +182,8 @@ def test_demo_finds_its_clip_and_the_scenario_it_answers():
 
 
 def test_live_line_shows_level_time_and_pace():
-    from voicecoach.live import live_line, meter
-    from voicecoach.stream import LiveStatus
+    from voicecoach.sessions.live import live_line, meter
+    from voicecoach.speech.stream import LiveStatus
 
     line = live_line(LiveStatus(elapsed_s=75.2, level_dbfs=-30.0, speaking=True, heard_speech=True,
                                 silence_s=0.0, wpm=142.4, words=170, end_of_speech=False), 120)

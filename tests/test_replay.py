@@ -15,8 +15,8 @@ from conftest import shared_audio
 from take_factory import make_result, write_wav
 from voicecoach.cli import main
 from voicecoach.errors import DeviceError
-from voicecoach.replay import follow, lines, play_take, print_timed, timeline
-from voicecoach.store import open_store
+from voicecoach.audio.playback import follow, lines, play_take, print_timed, timeline
+from voicecoach.store.db import open_store
 
 TEXT = "so um the bug is in the loop and we fix it by checking the bound uh before reading"
 REAL_CLIP = "ami_en2001a_sure-tagger/ami_EN2001a_utterance_00006.wav"
@@ -139,7 +139,7 @@ def test_play_take_plays_from_the_offset(take, monkeypatch):
 
 @pytest.fixture(scope="module")
 def real_take_result(transcriber):
-    from voicecoach.pipeline import Scorer
+    from voicecoach.speech.pipeline import Scorer
 
     return Scorer(transcriber=transcriber).score_file(shared_audio(REAL_CLIP)).to_dict()
 

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from conftest import shared_audio
 from take_factory import make_result, write_wav
 from voicecoach.cli import main
-from voicecoach.report import json_for_script, pace_windows, render_report, write_report
-from voicecoach.store import open_store
+from voicecoach.sessions.report import json_for_script, pace_windows, render_report, write_report
+from voicecoach.store.db import open_store
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 EVIL = "<script>window.__pwned=1</script>"
@@ -151,7 +151,7 @@ def test_report_in_chromium_escapes_and_seeks(browser, evil_take, tmp_path):
 
 @pytest.fixture(scope="module")
 def real_result(transcriber):
-    from voicecoach.pipeline import Scorer
+    from voicecoach.speech.pipeline import Scorer
 
     return Scorer(transcriber=transcriber).score_file(shared_audio(REAL_CLIP)).to_dict()
 

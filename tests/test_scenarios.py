@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from voicecoach.errors import VoiceCoachError
-from voicecoach.scenarios import BANK_DIR, ROLES, get_scenario, load_scenarios
+from voicecoach.coach.scenarios import BANK_DIR, ROLES, get_scenario, load_scenarios
 
 REQUIRED_CLASSES = ["off-by-one", "async rejection", "resource leak", "race condition", "status code",
                     "event loop", "idempotent", "n+1", "timeout", "unvalidated input"]
@@ -31,7 +31,7 @@ def test_bank_has_twelve_realistic_scenarios_in_three_languages():
 def test_every_reference_answer_is_coached_as_a_complete_answer():
     # the bank's own reference answers must cover their key points: a check on the phrasings
     from labelled.loader import result_for
-    from voicecoach.coaching import coach
+    from voicecoach.coach.evaluate import coach
     from voicecoach.config import load_config
 
     cfg = load_config()
@@ -99,7 +99,7 @@ def test_invalid_toml_names_the_file(voicecoach_home):
 
 
 def test_missing_bank_is_not_an_error(monkeypatch, voicecoach_home, tmp_path):
-    import voicecoach.scenarios as mod
+    import voicecoach.coach.scenarios as mod
 
     monkeypatch.setattr(mod, "BANK_DIR", tmp_path / "nowhere")
     assert load_scenarios() == []

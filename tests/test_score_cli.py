@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 
 from conftest import FIXTURES, shared_audio
-from voicecoach.evaluate import wer
+from voicecoach.speech.accuracy import wer
 
 
 def run(*args, env=None):

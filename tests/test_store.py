@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from take_factory import make_result, write_wav
-from voicecoach import migrations
+from voicecoach.store import migrations
 from voicecoach.errors import VoiceCoachError
-from voicecoach.store import MissingAudio, TakeNotFound, key_figures, open_store, strip_secrets
+from voicecoach.store.db import MissingAudio, TakeNotFound, key_figures, open_store, strip_secrets
 
 
 def test_migrations_are_numbered_and_apply_once(voicecoach_home):
@@ -180,7 +180,7 @@ def _crash_before_commit(home: str, wav: str) -> None:
 
 
 def _crash_after_audio(home: str, wav: str) -> None:
-    from voicecoach.store import Store
+    from voicecoach.store.db import Store
 
     os.environ["VOICECOACH_HOME"] = home
     original = Store._place_audio

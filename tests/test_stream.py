@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from live_helpers import clip, wer
-from voicecoach.audio import load_audio
-from voicecoach.stream import LiveSession, StreamOptions, running_wpm
+from voicecoach.audio.load import load_audio
+from voicecoach.speech.stream import LiveSession, StreamOptions, running_wpm
 from voicecoach.types import Word
 
 
@@ -120,7 +120,7 @@ def test_pace_updates_arrive_as_utterances_finish(tmp_path):
 
 @pytest.mark.model
 def test_streamed_transcript_is_as_accurate_as_a_whole_file_pass(transcriber, tmp_path):
-    from voicecoach.pipeline import Scorer, ScoreOptions
+    from voicecoach.speech.pipeline import Scorer, ScoreOptions
 
     wav1, text1 = clip("hedgy_answer.wav", tmp_path)
     wav2, text2 = clip("short_hello.wav", tmp_path)

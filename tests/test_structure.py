@@ -8,10 +8,10 @@ import statistics
 import pytest
 
 from labelled.loader import KINDS, load_labelled, result_for, timed_words
-from voicecoach.coaching import coach, combine, CoachOptions, merge_overall
+from voicecoach.coach.evaluate import coach, combine, CoachOptions, merge_overall
 from voicecoach.config import load_config
-from voicecoach.scenarios import get_scenario
-from voicecoach.structure import score_structure, split_sentences
+from voicecoach.coach.scenarios import get_scenario
+from voicecoach.coach.structure import score_structure, split_sentences
 
 LABELLED = load_labelled()
 SCENARIOS = sorted({a.scenario for a in LABELLED})
@@ -179,7 +179,7 @@ def test_no_speech_gives_zero_and_says_so():
 @pytest.mark.model
 def test_end_to_end_real_model_on_real_audio(transcriber):
     from conftest import shared_audio
-    from voicecoach.pipeline import ScoreOptions, Scorer
+    from voicecoach.speech.pipeline import ScoreOptions, Scorer
 
     path = shared_audio("ami_en2001a_sure-tagger/ami_EN2001a_utterance_00006.wav")
     cfg = load_config()

@@ -6,7 +6,7 @@ import soundfile as sf
 import pytest
 
 from live_helpers import NO_AUDIO_ENV, run_cli, wer
-from voicecoach.tts import TTSOptions, TTSUnavailable, speak, synthesize_to_file
+from voicecoach.audio.tts import TTSOptions, TTSUnavailable, speak, synthesize_to_file
 
 SENTENCES = [
     "You spoke too fast. Slow down.",
@@ -38,7 +38,7 @@ def test_rate_from_the_options_changes_the_speech(tmp_path):
 
 
 def test_no_output_device_is_a_clear_reason(monkeypatch):
-    from voicecoach import tts
+    from voicecoach.audio import tts
 
     def none(_sd, device):
         raise TTSUnavailable("no audio output device (check `voicecoach devices`, speakers or headphones)")
@@ -49,7 +49,7 @@ def test_no_output_device_is_a_clear_reason(monkeypatch):
 
 
 def test_missing_espeak_is_a_clear_reason(tmp_path, monkeypatch):
-    from voicecoach import tts
+    from voicecoach.audio import tts
 
     # a library that cannot load, as on a machine without libespeak-ng
     monkeypatch.setattr(tts, "_RENDER", "raise OSError('libespeak-ng.so.1: cannot open shared object file')")

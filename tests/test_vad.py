@@ -1,8 +1,8 @@
 import numpy as np
 
 from conftest import FIXTURES
-from voicecoach.audio import load_audio
-from voicecoach.vad import FRAME_S, STRICT, cut_points, has_speech, voiced_frames
+from voicecoach.audio.load import load_audio
+from voicecoach.audio.vad import FRAME_S, STRICT, cut_points, has_speech, voiced_frames
 
 
 def frames(samples):

@@ -12,7 +12,7 @@ import time
 import numpy as np
 import soundfile as sf
 
-from voicecoach.wavio import WavWriter, inspect_wav, repair_takes, repair_wav
+from voicecoach.audio.wavio import WavWriter, inspect_wav, repair_takes, repair_wav
 
 
 def tone(seconds: float, hz: float = 440.0) -> np.ndarray:
@@ -47,7 +47,7 @@ def test_kill_9_leaves_a_playable_file_and_repair_recovers_the_rest(tmp_path):
     path = tmp_path / "takes" / "practice-20260101-000000.wav"
     script = textwrap.dedent(f"""
         import time, numpy as np
-        from voicecoach.wavio import WavWriter
+        from voicecoach.audio.wavio import WavWriter
         w = WavWriter({str(path)!r})
         block = (0.2 * np.sin(np.arange(480) / 5)).astype(np.float32)
         while True:

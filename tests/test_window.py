@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import shared_audio
-from voicecoach.window import unfinished_tail
+from voicecoach.speech.window import unfinished_tail
 
 TS, EOT = 100, 50  # stand-ins: ids >= TS are timestamps, EOT ends the text
 
@@ -27,7 +27,7 @@ def test_no_tail_when_every_text_token_is_in_a_segment(tokens, single):
 
 
 def read_speech(name: str) -> np.ndarray:
-    from voicecoach.audio import load_audio
+    from voicecoach.audio.load import load_audio
 
     return load_audio(shared_audio(name)).samples
 
@@ -46,7 +46,7 @@ def test_one_pass_gives_faster_whispers_words_and_times(transcriber, name):
 
 @pytest.mark.model
 def test_a_window_is_encoded_once(transcriber, monkeypatch):
-    from voicecoach.pipeline import VERBATIM_PROMPT
+    from voicecoach.speech.pipeline import VERBATIM_PROMPT
 
     samples = read_speech("jfk_faster-whisper/jfk.flac")
     model = transcriber.model

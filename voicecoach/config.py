@@ -11,7 +11,6 @@ import logging
 import os
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -21,6 +20,14 @@ from .errors import VoiceCoachError
 log = logging.getLogger("voicecoach")
 
 ENV_HOME = "VOICECOACH_HOME"
+# Bundled data (seeds/, prompts/, templates/, defaults.toml) ships inside the package, so an
+# installed wheel finds it exactly as an editable checkout does.
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def data_path(*parts: str) -> Path:
+    """A file or folder of the package's bundled data, e.g. data_path("seeds", "scenarios")."""
+    return PACKAGE_DIR.joinpath(*parts)
 
 
 def user_dir() -> Path:
@@ -41,7 +48,7 @@ def config_path() -> Path:
 
 
 def defaults_text() -> str:
-    return resources.files("voicecoach").joinpath("defaults.toml").read_text(encoding="utf-8")
+    return data_path("defaults.toml").read_text(encoding="utf-8")
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

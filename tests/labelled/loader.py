@@ -11,8 +11,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from voicecoach.lexicon import Lexicon
-from voicecoach.metrics import DeliveryOptions, analyze, mark_fillers
+from voicecoach.speech.lexicon import Lexicon
+from voicecoach.speech.metrics import DeliveryOptions, analyze, mark_fillers
 from voicecoach.types import ModelInfo, ScoreResult, Timing, Transcript, Word
 
 HERE = Path(__file__).parent

@@ -20,7 +20,7 @@ def scenarios(ctx: click.Context, as_json: bool) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    from ..scenarios import load_scenarios
+    from ..coach.scenarios import load_scenarios
 
     items = load_scenarios()
     if as_json:
@@ -49,7 +49,7 @@ def scenarios(ctx: click.Context, as_json: bool) -> None:
 @guarded
 def show(scenario_id: str, as_json: bool, answer: bool) -> None:
     """Show one scenario: the prompt, the time box and the highlighted snippet."""
-    from ..scenarios import get_scenario
+    from ..coach.scenarios import get_scenario
 
     scenario = get_scenario(scenario_id)
     if as_json:

@@ -33,7 +33,7 @@ def demo_clip(folder: Path = FIXTURES) -> Path:
 def demo_scenario() -> str | None:
     """The pagination scenario the demo clip answers, when the scenario bank has it."""
     try:
-        from ..scenarios import load_scenarios
+        from ..coach.scenarios import load_scenarios
 
         items = load_scenarios()
     except Exception:  # noqa: BLE001 - the generic prompt is a fine fallback for a demo

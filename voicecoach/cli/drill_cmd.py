@@ -8,7 +8,7 @@ from typing import Any, Mapping
 import click
 
 from . import main
-from ..live import LiveDisplay, clock
+from ..sessions.live import LiveDisplay, clock
 from .common import console, err_console, guarded, print_json
 
 
@@ -29,7 +29,7 @@ class DrillDisplay(LiveDisplay):
         self.band = band
 
     def line(self, status, max_seconds: float) -> str:
-        from ..drill import gauge_line
+        from ..sessions.drill import gauge_line
 
         return gauge_line(status, self.band, max_seconds)
 
@@ -91,11 +91,11 @@ def render_drill(out, data: Mapping[str, Any]) -> None:
 def drill_round(*, target: str | None, seconds: float | None, text: str | None, scenario_id: str | None,
                 preset: str | None, calibrate: bool, input_spec: str | None, speak: bool, as_json: bool,
                 speed: float = 1.0) -> int:
-    from ..capture import open_source
+    from ..audio.capture import open_source
     from ..config import load_config
-    from ..drill import DrillOptions, analyze_pacing, build_spec, drill_json, run_drill, save_drill, summary_text
-    from ..pipeline import ScoreOptions, Scorer
-    from ..practice import StopControl, repair_left_takes
+    from ..sessions.drill import DrillOptions, analyze_pacing, build_spec, drill_json, run_drill, save_drill, summary_text
+    from ..speech.pipeline import ScoreOptions, Scorer
+    from ..sessions.practice import StopControl, repair_left_takes
 
     err = err_console()
     for state in repair_left_takes():
@@ -119,7 +119,7 @@ def drill_round(*, target: str | None, seconds: float | None, text: str | None, 
         if take.result.no_speech:
             err.print(f"No speech heard, so there is no pace to measure. The take is kept at {take.path}")
             if as_json:
-                from ..practice import result_json
+                from ..sessions.practice import result_json
 
                 print_json(result_json(take))
             return 0
@@ -138,7 +138,7 @@ def drill_round(*, target: str | None, seconds: float | None, text: str | None, 
         render_drill(console(), data)
     sys.stdout.flush()
     if options.practice.speak and spoken:
-        from ..tts import TTSOptions, TTSUnavailable, speak as say_aloud
+        from ..audio.tts import TTSOptions, TTSUnavailable, speak as say_aloud
 
         try:  # tts renders sentence by sentence and redoes a failed render (pyttsx3's quirks)
             say_aloud(spoken, TTSOptions.from_config(cfg.section("tts")))

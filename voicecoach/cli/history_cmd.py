@@ -15,7 +15,7 @@ from .common import console, guarded, print_json
 
 
 def _options():
-    from ..history import HistoryOptions
+    from ..store.history import HistoryOptions
 
     cfg = load_config()
     return HistoryOptions.from_config(cfg.section("history"), cfg.section("coaching"))
@@ -36,8 +36,8 @@ def history(scenario, as_json):
     """
     from rich.table import Table
 
-    from ..history import attempt_numbers
-    from ..store import open_store
+    from ..store.history import attempt_numbers
+    from ..store.db import open_store
 
     with open_store() as store:
         takes = store.list_takes(scenario_id=scenario)
@@ -78,8 +78,8 @@ def progress(scenario, as_json):
     """
     from rich.table import Table
 
-    from ..history import progress as trends, sparkline
-    from ..store import open_store
+    from ..store.history import progress as trends, sparkline
+    from ..store.db import open_store
 
     with open_store() as store:
         takes = store.list_takes(scenario_id=scenario)
@@ -117,8 +117,8 @@ def compare(id1, id2, as_json):
     """
     from rich.table import Table
 
-    from ..history import compare as diff
-    from ..store import open_store
+    from ..store.history import compare as diff
+    from ..store.db import open_store
 
     with open_store() as store:
         a, b = store.get_take(id1), store.get_take(id2)
@@ -161,8 +161,8 @@ def replay(take_id, from_s, no_audio):
 
     Example: voicecoach replay 4 --from 12.5
     """
-    from ..replay import play_take, print_timed
-    from ..store import open_store
+    from ..audio.playback import play_take, print_timed
+    from ..store.db import open_store
 
     out = console()
     with open_store() as store:
@@ -184,8 +184,8 @@ def report(take_id, output):
 
     Example: voicecoach report 4 -o take4.html
     """
-    from ..report import write_report
-    from ..store import open_store
+    from ..sessions.report import write_report
+    from ..store.db import open_store
 
     with open_store() as store:
         take = store.get_take(take_id)
@@ -203,7 +203,7 @@ def export(fmt):
 
     Example: voicecoach export --csv > takes.csv
     """
-    from ..store import open_store
+    from ..store.db import open_store
 
     with open_store() as store:
         takes = store.list_takes()
@@ -226,7 +226,7 @@ def delete(take_id, yes):
 
     Example: voicecoach delete 4 --yes
     """
-    from ..store import open_store
+    from ..store.db import open_store
 
     with open_store() as store:
         take = store.get_take(take_id)

@@ -14,11 +14,11 @@ from .common import console, err_console, guarded, print_json
 def practice_round(*, scenario_id: str | None, input_spec: str | None, max_seconds: float | None,
                    end_silence: float | None, speak: bool, as_json: bool, speed: float = 1.0) -> int:
     """One practice round (also what `voicecoach demo` runs); returns the exit code."""
-    from ..capture import open_source
+    from ..audio.capture import open_source
     from ..config import load_config
-    from ..live import LiveDisplay, render_result
-    from ..pipeline import ScoreOptions, Scorer
-    from ..practice import (PracticeOptions, StopControl, coach_take, load_task, repair_left_takes, result_json,
+    from ..sessions.live import LiveDisplay, render_result
+    from ..speech.pipeline import ScoreOptions, Scorer
+    from ..sessions.practice import (PracticeOptions, StopControl, coach_take, load_task, repair_left_takes, result_json,
                             run_practice, save_take)
 
     err = err_console()
@@ -58,7 +58,7 @@ def practice_round(*, scenario_id: str | None, input_spec: str | None, max_secon
         render_result(console(), data, feedback)
     sys.stdout.flush()
     if options.speak and spoken:
-        from ..tts import TTSOptions, TTSUnavailable, speak as say_aloud
+        from ..audio.tts import TTSOptions, TTSUnavailable, speak as say_aloud
 
         try:
             say_aloud(spoken, TTSOptions.from_config(cfg.section("tts")))
@@ -99,7 +99,7 @@ def practice(scenario_id, input_spec, max_seconds, end_silence, no_speak, as_jso
 @guarded
 def devices(input_spec, seconds, no_check, as_json):
     """List audio input and output devices, then check the input level for 3 seconds."""
-    from ..capture import level_check, list_devices
+    from ..audio.capture import level_check, list_devices
 
     devs = list_devices()
     check = None
@@ -143,6 +143,6 @@ def devices(input_spec, seconds, no_check, as_json):
 def say(text):
     """Speak TEXT with the configured voice, rate and volume (the [tts] config section)."""
     from ..config import load_config
-    from ..tts import TTSOptions, speak
+    from ..audio.tts import TTSOptions, speak
 
     speak(" ".join(text), TTSOptions.from_config(load_config().section("tts")))
