@@ -37,12 +37,12 @@ sysdeps: .stamp-sysdeps
 venv: .stamp-venv
 .stamp-venv: pyproject.toml .stamp-sysdeps
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip >/dev/null
+	$(BIN)/python -m pip install -q --upgrade pip setuptools wheel >/dev/null
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $@
 
 fixtures: $(FIXTURES)
-$(FIXTURES): scripts/make_fixtures.py seeds/fixtures.json .stamp-venv
+$(FIXTURES): scripts/make_fixtures.py audio_fixtures/fixtures.json .stamp-venv
 	$(BIN)/python scripts/make_fixtures.py
 
 clean:

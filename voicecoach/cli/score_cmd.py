@@ -31,7 +31,8 @@ def score(audio, as_json, model, device, scenario, llm, no_save, no_recover):
 
     Example: voicecoach score answer.wav --json
     """
-    from ..pipeline import Scorer, ScoreOptions
+    from ..sessions.score import coach_result
+    from ..speech.pipeline import Scorer, ScoreOptions
     from .render import render_result
 
     cfg = load_config()
@@ -47,7 +48,7 @@ def score(audio, as_json, model, device, scenario, llm, no_save, no_recover):
         try:
             with progress.status(f"scoring {path} ({index}/{len(audio)})…", spinner="dots"):
                 result = scorer.score_file(path)
-                data = _coach(result.to_dict(), scenario_obj, cfg, llm)
+                data = coach_result(result.to_dict(), scenario_obj, cfg, llm)
                 if not no_save:
                     data["take_id"] = _save(data, Path(path), scenario_obj, options)
         except UnusableInput as exc:
@@ -65,25 +66,13 @@ def score(audio, as_json, model, device, scenario, llm, no_save, no_recover):
 def _scenario(scenario_id):
     if not scenario_id:
         return None
-    from ..scenarios import get_scenario
+    from ..coach.scenarios import get_scenario
 
     return get_scenario(scenario_id)
 
 
-def _coach(data: dict, scenario, cfg, use_llm: bool) -> dict:
-    if data.get("no_speech"):
-        data["message"] = "no speech found in this recording"
-        return data
-    from ..coaching import coach
-
-    data.update(coach(data, scenario, cfg, use_llm=use_llm))
-    if scenario is not None:
-        data["scenario"] = scenario.id
-    return data
-
-
 def _save(data: dict, audio_path: Path, scenario, options) -> int:
-    from ..store import open_store
+    from ..store.db import open_store
 
     settings = {"model": options.model.name, "device": options.model.device,
                 "recover_fillers": options.recover_fillers}
@@ -99,7 +88,7 @@ def _save(data: dict, audio_path: Path, scenario, options) -> int:
 @guarded
 def models(as_json, model, device):
     """Say which Whisper model will be used, from where, and on which device (loads nothing)."""
-    from ..transcribe import cuda_available, pick_device, resolve_model
+    from ..speech.transcribe import cuda_available, pick_device, resolve_model
 
     section = load_config().section("model")
     source = resolve_model(model or section.get("name", "default"))
