@@ -1,4 +1,4 @@
-"""Pacing maths (voicecoach/pacing.py) and the drill's pure parts, on hand-made word lists."""
+"""Pacing maths (voicecoach/speech/pacing.py) and the drill's pure parts, on hand-made word lists."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 `feedback_for` returns the prioritised list (most important first), each item tied to its
 evidence (what was said, and when). `spoken_text` turns the top one or two into short sentences
 for text-to-speech. Delivery items need only `ScoreResult.to_dict()`; structure items need the
-`structure` dict from `voicecoach.structure`.
+`structure` dict from `voicecoach.coach.structure`.
 """
 
 from __future__ import annotations
@@ -256,7 +256,7 @@ def feedback_for(result: Mapping[str, Any], cfg: Config | None = None,
                  structure: Mapping[str, Any] | None = None) -> list[FeedbackItem]:
     """The prioritised list for one take (most important first), at most `feedback_max_items` long.
 
-    `result` is `ScoreResult.to_dict()`; `structure` is the dict from `voicecoach.structure` (or
+    `result` is `ScoreResult.to_dict()`; `structure` is the dict from `voicecoach.coach.structure` (or
     None, for delivery-only feedback).
     """
     opts = FeedbackOptions.from_config(cfg)

@@ -1,13 +1,13 @@
 """Pacing drills: speak against a words-per-minute band, on the live practice path.
 
-A drill is a practice take (voicecoach/practice.py `record_take`: source -> streaming
+A drill is a practice take (sessions/practice.py `record_take`: source -> streaming
 transcription -> result) with a pace target. Kinds:
 - read-aloud: a passage from seeds/drills/ (or --text FILE); its words are known, so the pace
   counts the passage's words, timed by the transcript (pacing.align_to_passage);
 - free: explain a scenario (or a generic prompt), optionally in a preset time box
   ("elevator" 60 s, "deep-dive" 120 s);
 - calibrate: read the calibration passage at your natural pace; a band is suggested from it.
-The pure pacing maths is in voicecoach/pacing.py; this module never prints (the CLI does).
+The pure pacing maths is in speech/pacing.py; this module never prints (the CLI does).
 """
 
 from __future__ import annotations

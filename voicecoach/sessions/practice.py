@@ -3,7 +3,7 @@
 The take is written to `<user folder>/takes/` while it is recorded (crash-safe WAV), and it is
 kept whatever ends the recording: the end-of-speech silence, the time limit, Enter, Ctrl-C, the
 device going away. A second Ctrl-C leaves at once with the WAV intact. Display goes through a
-`ui` object (voicecoach/live.py) so this module never prints.
+`ui` object (sessions/live.py) so this module never prints.
 """
 
 from __future__ import annotations
