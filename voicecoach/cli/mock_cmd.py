@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from . import main
-from .common import console, err_console, guarded, print_json
+from .common import console, guarded, print_json
 
 
 def _esc(text: Any) -> str:
@@ -171,7 +171,6 @@ def mock(resume_path, stack, minutes, seed, plan_only, answers_mode, answer_file
     cfg = load_config()
     seed = seed if seed is not None else random.SystemRandom().randrange(1_000_000)
     plan = _plan(cfg, resume_path=resume_path, stack=stack, minutes=minutes, seed=seed, use_llm=llm)
-    err = err_console()
     if plan_only:
         data = plan.to_dict()
         if as_json:
@@ -182,8 +181,6 @@ def mock(resume_path, stack, minutes, seed, plan_only, answers_mode, answer_file
     if len(answer_files) > len(plan.sections):
         raise UnusableInput(f"{len(answer_files)} recordings for {len(plan.sections)} planned questions: give at "
                             "most one per question (see --plan)")
-    for note in plan.notes:
-        err.print(f"note: {_esc(note)}")
     from .mock_run import run_session
 
     code = run_session(plan, cfg, answer_files=list(answer_files) if answers_mode else None, input_spec=input_spec,

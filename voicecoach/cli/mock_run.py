@@ -42,7 +42,9 @@ def run_session(plan, cfg, *, answer_files: list[str] | None, input_spec: str | 
         session = start_session(store, limit=limit, new_round=new_round, stack=plan.stack, seed=plan.seed,
                                 plan=plan.to_dict())
     note = _attempt_note(session, limit)
-    err.print(("[bold yellow]" if session.attempt >= limit else "") + note + ("[/]" if session.attempt >= limit else ""))
+    click.echo(("warning: " if session.attempt >= limit else "") + note, err=True)
+    for line in plan.notes:  # after the attempt is granted: a refusal stays one line
+        click.echo(f"note: {line}", err=True)
     scorer = Scorer(ScoreOptions.from_config(cfg))
 
     def keep(outcome) -> None:
