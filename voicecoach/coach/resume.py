@@ -6,8 +6,7 @@ a line that names a technology or a number. A claim is vague when it says "worke
 ownership, no number); a technology named only in a skills list is vague too, because that is
 exactly the "small mention" an interviewer drills into (seeds/ article). Lines addressed to a
 reader or an AI ("ignore previous instructions") are set aside as data, never analysed.
-Reading files (.txt, .md, .pdf through pypdf, .docx through the standard library) is here too,
-each failure one actionable line.
+Reading the files is coach/resume_files.py.
 """
 
 from __future__ import annotations
@@ -15,20 +14,18 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
-import zipfile
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 from ..config import data_path, user_dir
-from ..errors import MissingDependency, UnusableInput
+from ..errors import UnusableInput
+from .resume_files import read_resume  # noqa: F401  (re-exported: callers read and analyse here)
 
 log = logging.getLogger("voicecoach")
 
 TECH_FILE = data_path("seeds", "resume", "technologies.toml")
-MAX_RESUME_BYTES = 5_000_000  # a resume is a few pages; a larger file is not one
 STACKS = ("python", "javascript", "go", "java")
 STACK_ALIASES = {"node": "javascript", "nodejs": "javascript", "node.js": "javascript", "js": "javascript",
                  "typescript": "javascript", "ts": "javascript", "golang": "go", "kotlin": "java",
@@ -102,84 +99,6 @@ def load_technologies() -> list[Technology]:
     if user.is_file():
         found.update({t.id: t for t in _read_tech_file(user)})
     return list(found.values())
-
-
-# ---- reading ----------------------------------------------------------------------------------
-
-def read_resume(path: str | Path) -> str:
-    """The resume's text; UnusableInput with what to do when there is none to read."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise UnusableInput(f"{path}: no such resume file")
-    size = path.stat().st_size
-    if size == 0:
-        raise UnusableInput(f"{path} is empty: give the resume as .txt, .md, .pdf or .docx")
-    if size > MAX_RESUME_BYTES:
-        raise UnusableInput(f"{path} is {size / 1e6:.0f} MB, too large for a resume (limit 5 MB)")
-    suffix = path.suffix.lower()
-    if suffix == ".pdf":
-        text = _pdf_text(path)
-    elif suffix == ".docx":
-        text = _docx_text(path)
-    elif suffix in (".doc", ".rtf", ".odt", ".pages"):
-        raise UnusableInput(f"{path}: {suffix} files are not read; save the resume as .pdf, .docx, .md or .txt")
-    else:
-        data = path.read_bytes()
-        if b"\x00" in data[:4096]:
-            raise UnusableInput(f"{path} is not a text file; give the resume as .txt, .md, .pdf or .docx")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252", errors="replace")  # old Windows exports: readable, never fatal
-    if not re.search(r"[A-Za-z]{2}", text):
-        raise UnusableInput(f"{path} has no readable text: give the resume as .txt, .md, .pdf or .docx")
-    return text
-
-
-def _pdf_text(path: Path) -> str:
-    try:
-        from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
-    except ImportError as exc:
-        raise MissingDependency("reading PDF resumes needs pypdf: pip install pypdf") from exc
-    try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            try:
-                reader.decrypt("")
-            except Exception as exc:  # noqa: BLE001 - any failure means "locked"
-                raise UnusableInput(f"{path} is password-protected: save an unlocked copy") from exc
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except UnusableInput:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise UnusableInput(f"{path} is not a readable PDF ({type(exc).__name__}): re-export it, or give "
-                            ".txt/.md/.docx") from exc
-    text = "\n".join(pages)
-    if not re.search(r"[A-Za-z]{2}", text):
-        raise UnusableInput(f"{path} has no text layer ({len(pages)} page(s) of images, a scan?): export the "
-                            "resume as text, or run OCR first (e.g. ocrmypdf)")
-    return text
-
-
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-
-
-def _docx_text(path: Path) -> str:
-    """Paragraph text of word/document.xml (tables included): a .docx is a zip of XML."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            xml = zf.read("word/document.xml")
-        root = ElementTree.fromstring(xml)
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError) as exc:
-        raise UnusableInput(f"{path} is not a readable .docx ({type(exc).__name__}): re-save it, or give "
-                            ".pdf/.txt/.md") from exc
-    lines = []
-    for para in root.iter(f"{_W}p"):
-        parts = [node.text or "" for node in para.iter() if node.tag in (f"{_W}t",)]
-        parts_tabs = "".join(parts)
-        lines.append(parts_tabs)
-    return "\n".join(lines)
 
 
 # ---- analysis ---------------------------------------------------------------------------------
