@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from .live import LiveDisplay, clock
 
+SETTLE_S = 0.3
 KIND_TITLE = {"english": "English check", "cv": "CV question", "code_review": "Code review",
               "follow_up": "Follow-up"}
 
@@ -47,6 +48,9 @@ class TTSVoice:
         try:
             speak(text, self.options)
             self.spoken.append(text)
+            # the output stream ends when PortAudio has handed over its last buffer, not when the
+            # speaker has played it: a beat of silence keeps the question's tail out of the answer
+            time.sleep(SETTLE_S)
         except TTSUnavailable as exc:
             self.available = False
             if self.on_unavailable is not None:
