@@ -320,3 +320,84 @@ def test_answers_end_to_end_with_the_real_model(tmp_path):
 def test_attempt_and_stack_errors_keep_their_exit_codes():
     with pytest.raises(UnusableInput):
         build_plan(load_config(), analysis=None, stack="cobol", seed=1)
+
+
+# ---- the live runner, with a recording fed unpaced as the "microphone" -----------------------------
+
+class _SilentModel:
+    """Stands in for Whisper where only silence is fed (nothing reaches it): the runner's timing is tested."""
+
+    from voicecoach.types import ModelInfo
+    info = ModelInfo("fake", "cpu", "int8")
+    load_s = 0.0
+
+    def transcribe(self, samples, prompt=None):
+        return []
+
+
+class _Voice:
+    def __init__(self):
+        self.said: list[str] = []
+
+    def say(self, text):
+        self.said.append(text)
+
+
+def _run_live(tmp_path, *, minutes: float, clock_now=None):
+    import io
+
+    from rich.console import Console
+
+    from voicecoach.audio.capture import FileSource
+    from voicecoach.sessions.interviewer import MockDisplay, SessionClock
+    from voicecoach.sessions.mock import run_live
+    from voicecoach.sessions.practice import PracticeOptions, StopControl
+    from voicecoach.speech.pipeline import Scorer
+
+    quiet = tmp_path / "quiet.wav"
+    sf.write(quiet, np.zeros(16000 * 60, np.float32), 16000)
+    plan = build_plan(load_config(), analysis=None, stack="python", minutes=minutes, seed=5)
+    session = SessionClock(plan.total_s, **({"now": clock_now} if clock_now else {}))
+    screen = io.StringIO()
+    voice = _Voice()
+    outcomes = run_live(plan, Scorer(transcriber=_SilentModel()), load_config(),
+                        open_input=lambda: FileSource(quiet, speed=0), voice=voice,
+                        ui=MockDisplay(Console(file=screen, width=200), session, interactive=False),
+                        control=StopControl(watch_enter=False), session=session,
+                        options=PracticeOptions(countdown_s=0), intro="Hello.")
+    return plan, outcomes, voice, screen.getvalue()
+
+
+def test_live_runner_cuts_an_overrun_with_a_spoken_notice(tmp_path):
+    plan, outcomes, voice, screen = _run_live(tmp_path, minutes=2)
+    first = outcomes[0]
+    assert first.stop_reason == "max_seconds" and first.status == "no_speech"
+    assert first.budget_s == pytest.approx(12.0)  # 10% of 2 minutes
+    assert voice.said[0] == "Hello." and voice.said[1] == plan.sections[0].question
+    assert "Time is up for this question. Let's move on." in voice.said
+    assert "Q1/" in screen and "answer limit 0:12" in screen and "session 0:" in screen
+    for o in outcomes:
+        assert o.budget_s <= o.section.budget_s + 1e-6  # never more than planned
+
+
+def test_live_runner_skips_what_the_session_has_no_time_for(tmp_path):
+    ticks = iter([0.0] + [10_000.0] * 1000)  # the session starts, then its time is gone
+    plan, outcomes, voice, _ = _run_live(tmp_path, minutes=2, clock_now=lambda: next(ticks))
+    assert [o.status for o in outcomes] == ["skipped"] * len(plan.sections)
+    assert "session time ran out" in outcomes[0].note and voice.said == ["Hello."]
+
+
+def test_mock_display_shows_both_clocks():
+    import io
+
+    from rich.console import Console
+
+    from voicecoach.sessions.interviewer import MockDisplay, SessionClock
+    from voicecoach.speech.stream import LiveStatus
+
+    now = iter([0.0, 65.0, 65.0])
+    ui = MockDisplay(Console(file=io.StringIO()), SessionClock(1500, now=lambda: next(now)))
+    ui.position = "Q2/6"
+    line = ui.line(LiveStatus(elapsed_s=42.0, level_dbfs=-30.0, speaking=True, heard_speech=True, silence_s=0.0,
+                              wpm=140.0, words=90, end_of_speech=False), 200)
+    assert "SESSION 1:05 / 25:00" in line and "Q2/6 0:42 / 3:20" in line and "140 wpm" in line
