@@ -67,7 +67,13 @@ def run_session(plan, cfg, *, answer_files: list[str] | None, input_spec: str | 
         voice = (TTSVoice(cfg.section("tts"), on_unavailable=lambda m: click.echo(f"voicecoach: {m}", err=True))
                  if speak else SilentVoice())
         ui = MockDisplay(err, session_clock)
-        with StopControl(watch_enter=sys.stdin.isatty()) as control:
+        def exit_now() -> None:  # a second Ctrl-C: the answer so far and every earlier one are on disk
+            path = control.writer.path if control.writer is not None else None
+            sys.stderr.write(f"\nvoicecoach: left at once; the answer so far is kept at {path}, earlier answers "
+                             "are in the history\n")
+            sys.stderr.flush()
+
+        with StopControl(on_exit_now=exit_now, watch_enter=sys.stdin.isatty()) as control:
             outcomes = run_live(plan, scorer, cfg, open_input=lambda: open_source(input_spec), voice=voice, ui=ui,
                                 control=control, session=session_clock, options=options, use_llm=use_llm,
                                 on_outcome=keep, intro=intro_text(plan, note))
