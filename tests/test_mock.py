@@ -401,3 +401,19 @@ def test_mock_display_shows_both_clocks():
     line = ui.line(LiveStatus(elapsed_s=42.0, level_dbfs=-30.0, speaking=True, heard_speech=True, silence_s=0.0,
                               wpm=140.0, words=90, end_of_speech=False), 200)
     assert "SESSION 1:05 / 25:00" in line and "Q2/6 0:42 / 3:20" in line and "140 wpm" in line
+
+
+@pytest.mark.model
+def test_without_speaker_or_microphone_one_line_each_and_the_attempt_is_kept():
+    from live_helpers import NO_AUDIO_ENV, run_cli, write_config
+    from voicecoach.config import user_dir
+
+    write_config(user_dir())  # no countdown
+    proc = run_cli("mock", "--stack", "python", "--seed", "1", "--minutes", "20", "--json", env=NO_AUDIO_ENV)
+    assert proc.returncode == 4, proc.stderr
+    assert proc.stderr.count("the interviewer's voice failed (no audio output device") == 1
+    assert "the microphone could not be opened" in proc.stderr and "Traceback" not in proc.stderr
+    data = json.loads(proc.stdout)
+    assert [s["status"] for s in data["sections"]] == ["unanswered"] * 5 and data["attempt"] == 1
+    with open_store() as store:
+        assert list_sessions(store)[0].status == "incomplete"

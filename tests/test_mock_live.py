@@ -98,7 +98,7 @@ def test_live_session_voice_out_answers_in_and_the_microphone_going_away(voiceco
     # (4 s of slack: the monitor reaches this test's recorder with the sound server's latency; the
     # answer read after it is from the passage, which never says "passage" or "session")
     heard = " ".join(w.text for w in transcriber.transcribe(rec.samples()[: int((first_answer_at + 4) * 16000)]))
-    assert "session" in heard.lower() and "passage" in heard.lower(), heard
+    assert "session" in heard.lower() and "passage" in heard.lower(), (heard, err)
     # ended explicitly, aloud ("end of the session" came back once as "end of the fashion": espeak
     # through a sink just resumed is not a clean channel)
     assert rest == "" and "end of the" in summary_heard.lower() and "score" in summary_heard.lower(), summary_heard

@@ -30,31 +30,39 @@ class SilentVoice:
 
 
 class TTSVoice:
-    """The configured TTS voice; after the first TTSUnavailable it reports once and stays silent."""
+    """The configured TTS voice. A line that fails is tried once more (pyttsx3 now and then renders
+    nothing, see issue 12); a line that still fails is reported once and the session goes on in
+    writing. Without an output device every later line fails fast, before any rendering."""
 
     def __init__(self, tts_section: Mapping[str, Any], on_unavailable: Callable[[str], None] | None = None):
         from ..audio.tts import TTSOptions
 
         self.options = TTSOptions.from_config(tts_section)
         self.on_unavailable = on_unavailable
-        self.available = True
+        self.failures: list[str] = []
         self.spoken: list[str] = []
 
     def say(self, text: str) -> None:
-        if not self.available or not text.strip():
+        if not text.strip():
             return
         from ..audio.tts import TTSUnavailable, speak
 
-        try:
-            speak(text, self.options)
+        for _ in range(2):
+            try:
+                speak(text, self.options)
+            except TTSUnavailable as exc:
+                reason = str(exc)
+                if "output device" in reason:
+                    break  # nothing to retry: there is no speaker
+                continue
             self.spoken.append(text)
             # the output stream ends when PortAudio has handed over its last buffer, not when the
             # speaker has played it: a beat of silence keeps the question's tail out of the answer
             time.sleep(SETTLE_S)
-        except TTSUnavailable as exc:
-            self.available = False
-            if self.on_unavailable is not None:
-                self.on_unavailable(f"the interviewer's voice is off: {exc}; the questions are shown in writing")
+            return
+        if reason not in self.failures and self.on_unavailable is not None:
+            self.on_unavailable(f"the interviewer's voice failed ({reason}); the questions are shown in writing")
+        self.failures.append(reason)
 
 
 class SessionClock:
