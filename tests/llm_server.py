@@ -1,7 +1,7 @@
 """A small OpenAI-compatible chat-completions server on 127.0.0.1 for the LLM judge tests.
 
 Modes: good, full_marks, garbage, slow, 429 (then ok), 500, refuse, no_schema (400 on
-response_format, then ok). Every request is recorded (path, headers, body) for assertions.
+response_format, then ok), content (replies with `server.content`). Every request is recorded (path, headers, body) for assertions.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ class FakeLLM(ThreadingHTTPServer):
         self.mode = "good"
         self.slow_s = 2.0
         self.fail_first = 1
+        self.content: str | None = None  # mode "content": this reply text, as is (other reply shapes)
         self.requests: list[dict] = []
         self.lock = threading.Lock()
 
@@ -82,6 +83,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, _completion(None, refusal="I can't help with that."))
         if mode == "no_schema" and "response_format" in body:
             return self._send(400, {"error": {"message": "response_format not supported"}})
+        if mode == "content":
+            return self._send(200, _completion(self.server.content))
         if mode == "full_marks":
             return self._send(200, _completion(json.dumps(FULL_MARKS)))
         content = json.dumps(GOOD)

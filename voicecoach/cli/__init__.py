@@ -23,3 +23,4 @@ from . import history_cmd  # noqa: E402,F401
 from . import practice_cmd  # noqa: E402,F401
 from . import drill_cmd  # noqa: E402,F401
 from . import demo_cmd  # noqa: E402,F401
+from . import mock_cmd  # noqa: E402,F401

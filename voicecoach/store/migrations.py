@@ -47,6 +47,30 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX takes_scenario_created ON takes (scenario_id, created_at);
         CREATE INDEX takes_created ON takes (created_at);
     """),
+    # the mock stage (issue 14): one row per started session, counted per round of attempts; its
+    # answers stay ordinary takes, linked by mock_answers
+    Migration(4, "mock_sessions", """
+        CREATE TABLE mock_sessions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at TEXT NOT NULL,
+            round INTEGER NOT NULL,
+            attempt INTEGER NOT NULL,
+            status TEXT NOT NULL DEFAULT 'started',
+            stack TEXT,
+            seed INTEGER,
+            overall REAL,
+            plan_json TEXT NOT NULL DEFAULT '{}',
+            result_json TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX mock_sessions_round ON mock_sessions (round, attempt);
+        CREATE TABLE mock_answers (
+            session_id INTEGER NOT NULL REFERENCES mock_sessions (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            take_id INTEGER REFERENCES takes (id) ON DELETE SET NULL,
+            PRIMARY KEY (session_id, position)
+        );
+    """),
 )
 
 _TABLE = "_migrations"
