@@ -23,6 +23,7 @@ HOP_S = HOP / SAMPLE_RATE
 YIN_WIN = 400  # 25 ms integration window; a frame also holds the longest lag
 ENV_WIN = 400  # 25 ms
 N_CEPS = 13
+YIN_THRESHOLD = 0.15
 N_MEL = 24
 
 
@@ -97,7 +98,16 @@ def features(samples: np.ndarray, f0_min_hz: float = 60.0, f0_max_hz: float = 40
     cmnd = np.ones_like(diff)
     cmnd[:, 1:] = diff[:, 1:] * taus[1:] / np.maximum(cum, 1e-12)
     band = cmnd[:, tau_min:tau_max + 1]
-    best = np.argmin(band, axis=1)
+    # YIN's absolute threshold: the first dip below it, not the deepest (a multiple of the period
+    # dips as deep), then down to that dip's own minimum; frames with no such dip take the deepest
+    rows = np.arange(n)
+    below = band < YIN_THRESHOLD
+    best = np.where(below.any(axis=1), np.argmax(below, axis=1), np.argmin(band, axis=1))
+    for _ in range(band.shape[1]):
+        step = (best + 1 < band.shape[1]) & (band[rows, np.minimum(best + 1, band.shape[1] - 1)] < band[rows, best])
+        if not step.any():
+            break
+        best = best + step
     aperiodicity = np.where(level_db > -75, np.clip(band[np.arange(n), best], 0.0, 1.0), 1.0)
     tau = best + tau_min
     # parabolic interpolation around the minimum for a finer period
@@ -121,10 +131,11 @@ class DetectorOptions:
     min_level_db: float = -25.0  # below the chunk's loud speech (95th percentile): bleed, far talk
     max_envelope_change: float = 1.2  # |delta mel-cepstrum| per 10 ms frame (regression over +-2 frames)
     smooth_frames: int = 3  # moving average of the cepstra first (far microphones make them noisy)
-    max_pitch_change_st: float = 0.6  # |delta pitch| in semitones per 10 ms frame
+    max_pitch_change_st: float = 0.3  # |delta pitch| in semitones per 10 ms frame (30 st/s)
     bridge_s: float = 0.03  # holes this short inside a held stretch are closed
     join_s: float = 0.12  # held stretches this close with the same pitch are one (the vowel and the m of "um")
     join_pitch_st: float = 2.0
+    join_min_s: float = 0.12
     min_held_s: float = 0.15
     max_held_s: float = 2.0
 
@@ -170,16 +181,19 @@ def held_voice(feats: Features, opts: DetectorOptions = DetectorOptions()) -> li
     for a, b in _runs(~steady):
         if 0 < a and b < len(steady) and b - a <= bridge:
             steady[a:b] = True
-    spans: list[list[int]] = []
+    # "um" is a held vowel, then a held nasal at the same pitch: two runs make one stretch when
+    # the first is long enough to be a held vowel itself (a monotone speaker's syllables are not)
+    spans: list[list[int]] = []  # [start, end, steady frames, runs]
     for a, b in _runs(steady):
-        if spans and (a - spans[-1][1]) * HOP_S <= opts.join_s and abs(
-                np.median(semitones[a:b]) - np.median(semitones[spans[-1][0]:spans[-1][1]])) <= opts.join_pitch_st:
-            spans[-1][1] = b
-            spans[-1][2] += b - a
+        last = spans[-1] if spans else None
+        if (last is not None and last[3] == 1 and (last[1] - last[0]) * HOP_S >= opts.join_min_s
+                and (a - last[1]) * HOP_S <= opts.join_s
+                and abs(np.median(semitones[a:b]) - np.median(semitones[last[0]:last[1]])) <= opts.join_pitch_st):
+            last[1], last[2], last[3] = b, last[2] + b - a, 2
         else:
-            spans.append([a, b, b - a])
+            spans.append([a, b, b - a, 1])
     out = []
-    for a, b, held in spans:
+    for a, b, held, _ in spans:
         held_s = held * HOP_S
         if opts.min_held_s <= held_s <= opts.max_held_s:
             keep = steady[a:b]

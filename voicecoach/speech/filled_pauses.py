@@ -1,7 +1,7 @@
 """Fusing the held-voice detector (acoustic.py) with Whisper's words: fillers it missed or misheard.
 
 A held stretch becomes a filler only where Whisper loses fillers (measured on AMI and on our own
-synthetic dev clips, docs/fillers.md): in a gap no word covers, as a one-syllable word that is
+synthetic dev clips, docs/fillers.md): in a gap no word covers, as a sound-alike word that is
 nothing but the held voice ("er" written "are", "Uh mine's" written "And mine's"), or at the
 opening of a word that starts the chunk or follows a pause. A filler Whisper wrote near the
 stretch IS that stretch, so nothing is counted twice, and word times stay monotonic.
@@ -10,7 +10,6 @@ stretch IS that stretch, so nothing is counted twice, and word times stay monoto
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -23,14 +22,20 @@ log = logging.getLogger("voicecoach")
 
 # Sounds Whisper writes for a held voice that are not words: one near a held stretch is that stretch.
 NONLEXICAL = frozenset({"mm-hmm", "uh-huh", "mhm", "mm-mm", "uh-uh", "hmm", "hm", "mm"})
+# Words that are a neutral vowel, at most with a nasal or an r: what Whisper writes when it
+# turns a filler into a word ("Uh mine's" -> "And mine's", "er" -> "are"). A held "yeah" or "so"
+# is the word it says, so only these are taken for a filler when nothing else of them is heard.
+SOUND_ALIKES = frozenset({"a", "ah", "an", "and", "are", "eh", "er", "erm", "or", "our", "uh", "um"})
 
 
 @dataclass(frozen=True)
 class FusionOptions:
     # the score threshold, seconds of held voice; chosen on one fold of meetings and reported on
     # the other (benchmarks/accuracy.py), see docs/fillers.md
-    min_held_s: float = 0.4
-    min_level_db: float = -20.0  # quieter than this below the chunk's loud speech: another voice
+    min_held_s: float = 0.35
+    # quieter than this below the chunk's loud speech: another speaker's voice (headset bleed in
+    # AMI runs 16-25 dB down), not the speaker's own filler
+    min_level_db: float = -15.0
     same_filler_s: float = 0.6  # Whisper times its fillers loosely: one this close IS the stretch
     max_word_overlap: float = 0.3  # a stretch under words for more than this share is no gap
     opening_pause_s: float = 0.25  # a word after this much silence may have swallowed a filler
@@ -43,11 +48,6 @@ class FusionOptions:
 def confidence(h: HeldVoice) -> float:
     """0.5 at 0.2 s of held voice, rising to ~0.9 at 0.5 s (a crude but monotonic score)."""
     return round(float(1 / (1 + np.exp(-(h.held_s - 0.2) / 0.07))), 3)
-
-
-def syllables(text: str) -> int:
-    """Vowel groups in a written word: one held vowel can be heard as a word of one syllable only."""
-    return max(1, len(re.findall(r"[aeiouy]+", norm(text).removesuffix("e"))))
 
 
 def _claimed(h: HeldVoice, words: list[Word], is_filler, opts: "FusionOptions") -> bool:
@@ -107,7 +107,7 @@ def fuse(words: list[Word], held: list[HeldVoice], is_filler, feats: Features,
         if (_lead_s(speech, h.start_s, -1) > opts.max_lead_s  # a consonant runs into it: "so", "the"
                 or _speech_s(speech, w.start_s, h.start_s) > opts.onset_voice_s):  # inside the word
             continue
-        if (_lead_s(speech, h.end_s, +1) <= opts.max_lead_s and syllables(w.text) == 1
+        if (_lead_s(speech, h.end_s, +1) <= opts.max_lead_s and norm(w.text) in SOUND_ALIKES
                 and _speech_s(speech, h.end_s, w.end_s) <= opts.onset_voice_s):
             words[i] = filler  # nothing of the word but an isolated held vowel: the word is the filler
         elif i == 0 or w.start_s - words[i - 1].end_s >= opts.opening_pause_s:

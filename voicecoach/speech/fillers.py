@@ -44,7 +44,7 @@ class RecoveryOptions:
     separator_s: float = 0.5  # silence between concatenated gaps so Whisper hears them apart
     max_gaps: int = 24  # bound the extra decode to one 30 s window
     acoustic: bool = True  # the filled-pause detector (filled_pauses.py)
-    acoustic_min_held_s: float = 0.4  # its threshold: seconds of held voice (docs/fillers.md)
+    acoustic_min_held_s: float = 0.35  # its threshold: seconds of held voice (docs/fillers.md)
 
 
 def is_vocal(word: Word, lexicon: Lexicon) -> bool:

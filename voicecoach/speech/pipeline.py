@@ -53,7 +53,7 @@ class ScoreOptions:
             max_audio_s=float(m.get("max_audio_s", 3600)),
             recovery=RecoveryOptions(recover_gaps=bool(f.get("recover_gaps", False)),
                                      acoustic=bool(f.get("acoustic", True)),
-                                     acoustic_min_held_s=float(f.get("acoustic_min_held_s", 0.4))),
+                                     acoustic_min_held_s=float(f.get("acoustic_min_held_s", 0.35))),
         )
 
 
