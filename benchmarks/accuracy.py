@@ -9,7 +9,10 @@ The detector's threshold is chosen on one fold of meetings and reported on the o
 fold (best F1, ties to the lower threshold) and the held-out result at that pick. Read speech
 (LibriSpeech + JFK) is never tuned on: it reports false fillers and WER.
 
-Run: .venv/bin/python benchmarks/accuracy.py [--gaps] [--json]
+Our own synthetic dev clips (scripts/make_filler_clips.py: a voice with inserted "uh"/"um"/"er",
+known times) were used to build the detector; `--dev DIR` reports on them too.
+
+Run: .venv/bin/python benchmarks/accuracy.py [--gaps] [--json] [--dev DIR]
 """
 
 from __future__ import annotations
@@ -81,10 +84,25 @@ def label(t: float | None) -> str:
     return "off" if t is None else f"{t:.2f} s"
 
 
+def dev_report(folder: Path, base, lexicon) -> None:
+    """The detector's curve on our synthetic dev clips (the set it was built on, not a test)."""
+    from voicecoach.audio.load import load_audio
+
+    curve = {t: ZERO for t in THRESHOLDS}
+    manifest = json.loads((folder / "clips.json").read_text())
+    for item in manifest:
+        chunks = whisper_chunks(base, load_audio(folder / item["file"]).samples)
+        for t in THRESHOLDS:
+            curve[t] += issue_counts(item["text"], with_detector(chunks, lexicon, t))
+    print(f"\ndev clips ({folder}, {len(manifest)} clips, {curve[None].reference} fillers), recall/precision:")
+    print("  " + "  ".join(f"{label(t)} {c.recall:.2f}/{c.precision:.2f}" for t, c in curve.items()))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--gaps", action="store_true", help="also decode uncovered voiced stretches")
     parser.add_argument("--json", action="store_true", help="print the totals as JSON at the end")
+    parser.add_argument("--dev", type=Path, help="also report on dev clips from scripts/make_filler_clips.py")
     args = parser.parse_args()
     if not available():
         print("skipped: ../shared/audio_real is absent", file=sys.stderr)
@@ -173,6 +191,8 @@ def main() -> int:
         print(f"  tuned on {tune:8s} -> threshold {label(t)}; held-out {report}: recall {c.recall:.2f} "
               f"precision {c.precision:.2f} ({c.found} found, {c.hypothesis} written, {c.reference} refs)")
     print(f"  shipped threshold ([fillers] acoustic_min_held_s): {label(shipped)}")
+    if args.dev:
+        dev_report(args.dev, base, lexicon)
     if mismatch:
         print(f"WARNING: the sweep did not replay `score` on {', '.join(mismatch)}", file=sys.stderr)
     for kind in ("um/uh/hmm", "+mm"):
