@@ -4,8 +4,9 @@ Whisper drops fillers or folds them into the next word ("Uh mine's" becomes "And
 filled pause is a prolonged vowel or nasal: voiced, about 0.15-1 s long, with a nearly flat
 pitch and a nearly constant spectral envelope (Goto, Itou and Hayamizu, Eurospeech 1999;
 Audhkhasi et al. 2009). Words change both every 50-150 ms. So this module needs no labelled
-data: it measures, every 10 ms, the pitch (YIN's cumulative mean normalised difference) and the
-spectral envelope (low cepstrum), and reports stretches where both stay put long enough.
+data: it measures, every 10 ms, the pitch (YIN) and the spectral envelope (mel cepstrum), and
+reports stretches where both stay put. The thresholds were set on synthetic dev clips
+(scripts/make_filler_clips.py); see docs/fillers.md.
 
 Pure numpy, no model and no training data; `filled_pauses.py` decides where in a transcript
 such a stretch is a filler Whisper missed.
@@ -146,7 +147,7 @@ class DetectorOptions:
     join_s: float = 0.12  # held stretches this close with the same pitch are one (the vowel and the m of "um")
     join_pitch_st: float = 2.0
     join_min_s: float = 0.12
-    min_held_s: float = 0.15
+    min_held_s: float = 0.15  # shorter stretches are not reported (fusion asks for more, FusionOptions)
     max_held_s: float = 2.0
 
 
