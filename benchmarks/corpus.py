@@ -44,6 +44,21 @@ def ami_clips() -> list[Clip]:
     return clips
 
 
+# Folds for the filled-pause detector: one group of meetings against the other. Its threshold is
+# chosen on one fold and reported on the other, both ways (benchmarks/accuracy.py, docs/fillers.md).
+FOLDS = {
+    "headset": "AMI ES2002a + EN2002b individual headsets (hotato pairs): 13 windows x 2 channels, 9 s each",
+    "en2001a": "AMI EN2001a mixed multi-speaker windows (sure-tagger): 6 windows, 172 s",
+}
+
+
+def fold(clip: Clip) -> str:
+    """The AMI fold a clip belongs to (read clips have none)."""
+    if clip.group != "ami":
+        raise ValueError(f"{clip.name}: only AMI clips are in a fold")
+    return "en2001a" if clip.name.startswith("en2001a-") else "headset"
+
+
 def read_clips() -> list[Clip]:
     clips = []
     for folder in ("librispeech_sure-tagger", "librispeech_wenet", "librispeech_lhotse", "jfk_faster-whisper"):
@@ -53,18 +68,21 @@ def read_clips() -> list[Clip]:
     return clips
 
 
-def bench_scorer(gaps: bool = False):
-    """The `score` pipeline as the benchmarks run it: the user's config, on CPU, `--gaps` on request."""
+def bench_scorer(gaps: bool = False, acoustic: bool | None = None):
+    """The `score` pipeline as the benchmarks run it: the user's config, on CPU, `--gaps` on
+    request, the filled-pause detector on or off when `acoustic` says so."""
     import dataclasses
 
     from voicecoach.config import load_config
-    from voicecoach.speech.fillers import RecoveryOptions
     from voicecoach.speech.pipeline import Scorer, ScoreOptions
 
     options = ScoreOptions.from_config(load_config(), device="cpu")
+    recovery = options.recovery
     if gaps:
-        options = dataclasses.replace(options, recovery=RecoveryOptions(recover_gaps=True))
-    return Scorer(options)
+        recovery = dataclasses.replace(recovery, recover_gaps=True)
+    if acoustic is not None:
+        recovery = dataclasses.replace(recovery, acoustic=acoustic)
+    return Scorer(dataclasses.replace(options, recovery=recovery))
 
 
 def available() -> bool:

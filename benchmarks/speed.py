@@ -1,8 +1,9 @@
 """Speed of the `score` pipeline against plain WhisperModel.transcribe, same model and threads.
 
 Prints per clip and overall: time ratio ours/plain (plain with and without word timestamps;
-ours needs them), peak memory of this process, and the cold-start wall time of
-`voicecoach score` on a 20 s clip in a fresh process.
+ours needs them), the cost of the filled-pause detector (ours against ours with
+`[fillers] acoustic` off, timed in turn in this process), peak memory of this process, and the
+cold-start wall time of `voicecoach score` on a 20 s clip in a fresh process.
 Run: .venv/bin/python benchmarks/speed.py [--gaps]   (--gaps: with `[fillers] recover_gaps` on)
 """
 
@@ -44,23 +45,28 @@ def main() -> int:
         return 0
     scorer = bench_scorer(args.gaps)
     model = scorer.transcriber.model
+    no_detector = bench_scorer(args.gaps, acoustic=False)
+    no_detector._transcriber = scorer.transcriber  # the same loaded model
 
     def plain(samples, words):
         segments, _ = model.transcribe(samples, language="en", word_timestamps=words)
         list(segments)  # the generator does the work
 
     clips = [c for c in ami_clips() if c.channel in (None, 1)][:8] + read_clips()[:4]
-    totals = np.zeros(3)
-    print(f"{'clip':28s} {'audio s':>7s} {'plain s':>8s} {'plain+wt s':>10s} {'ours s':>7s} {'ratio':>6s} {'ratio wt':>8s}")
+    totals = np.zeros(4)
+    print(f"{'clip':28s} {'audio s':>7s} {'plain s':>8s} {'plain+wt s':>10s} {'ours s':>7s} {'ratio':>6s} "
+          f"{'ratio wt':>8s} {'no detector s':>13s}")
     for clip in clips:
         samples = clip.samples()
         t = np.array([best_of(lambda: plain(samples, False)), best_of(lambda: plain(samples, True)),
-                      best_of(lambda: scorer.transcribe_recording(samples))])
+                      best_of(lambda: scorer.transcribe_recording(samples)),
+                      best_of(lambda: no_detector.transcribe_recording(samples))])
         totals += t
         print(f"{clip.name:28s} {len(samples) / 16000:7.1f} {t[0]:8.2f} {t[1]:10.2f} {t[2]:7.2f} "
-              f"{t[2] / t[0]:6.2f} {t[2] / t[1]:8.2f}")
+              f"{t[2] / t[0]:6.2f} {t[2] / t[1]:8.2f} {t[3]:13.2f}")
     print(f"{'overall':28s} {'':7s} {totals[0]:8.2f} {totals[1]:10.2f} {totals[2]:7.2f} "
-          f"{totals[2] / totals[0]:6.2f} {totals[2] / totals[1]:8.2f}")
+          f"{totals[2] / totals[0]:6.2f} {totals[2] / totals[1]:8.2f} {totals[3]:13.2f}")
+    print(f"filled-pause detector: ours / ours without it = {totals[2] / totals[3]:.3f}")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (this process, model loaded): {peak_mb:.0f} MB")
     clip = next(c for c in ami_clips() if c.name == "en2001a-00001")  # 20 s of real speech

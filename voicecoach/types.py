@@ -13,7 +13,8 @@ class Word:
     end_s: float
     probability: float
     filler: bool = False
-    # "transcript" when Whisper wrote it, "recovered" when filler recovery added it
+    # "transcript" when Whisper wrote it, "recovered" when gap decoding added it, "acoustic" when
+    # the filled-pause detector heard it (then `probability` is its confidence)
     source: str = "transcript"
 
 

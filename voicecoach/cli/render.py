@@ -21,9 +21,9 @@ def render_result(data: dict) -> None:
     table.add_row("pace", f"{d['wpm']:.0f} WPM  (articulation {d['articulation_wpm']:.0f} WPM)")
     long_pauses = sum(1 for p in d["pauses"] if p["long"])
     table.add_row("pauses", f"{len(d['pauses'])} (long: {long_pauses})")
-    recovered = sum(1 for f in d["fillers"] if f["source"] == "recovered")
+    recovered = sum(1 for f in d["fillers"] if f["source"] in ("recovered", "acoustic"))
     table.add_row("fillers", f"{len(d['fillers'])} = {d['fillers_per_100_words']:.1f} per 100 words"
-                  + (f" ({recovered} recovered from audio)" if recovered else ""))
+                  + (f" ({recovered} heard in the audio that Whisper did not write)" if recovered else ""))
     table.add_row("hedges", ", ".join(h["text"] for h in d["hedges"]) or "none")
     if "overall" in data:
         table.add_row("overall", f"{data['overall']:.0f}/100")

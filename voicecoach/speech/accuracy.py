@@ -37,9 +37,26 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def filler_class(toks: Sequence[str], fillers: frozenset[str] = VOCAL_FILLERS) -> list[str]:
-    """Every vocal filler becomes one class, so 'um' heard as 'uh' still counts as found."""
-    return [FILLER if t in fillers else t for t in toks]
+# "you know" is a filler unless it asks or knows something ("do you know", "you know what"):
+# the same context rule as the lexicon's.
+_KNOW_NOT_AFTER = frozenset({"do", "did", "don't", "if", "would", "you'd", "as"})
+_KNOW_NOT_BEFORE = frozenset({"that", "what", "how", "why", "whether", "where", "when", "who"})
+
+
+def filler_class(toks: Sequence[str], fillers: frozenset[str] = VOCAL_FILLERS, you_know: bool = False) -> list[str]:
+    """Every vocal filler becomes one class, so 'um' heard as 'uh' still counts as found;
+    with `you_know`, a filler "you know" is one more token of that class."""
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        if (you_know and toks[i:i + 2] == ["you", "know"] and (i == 0 or toks[i - 1] not in _KNOW_NOT_AFTER)
+                and (i + 2 >= len(toks) or toks[i + 2] not in _KNOW_NOT_BEFORE)):
+            out.append(FILLER)
+            i += 2
+            continue
+        out.append(FILLER if toks[i] in fillers else toks[i])
+        i += 1
+    return out
 
 
 def align(ref: Sequence[str], hyp: Sequence[str]) -> list[tuple[str | None, str | None]]:
@@ -100,7 +117,11 @@ class FillerCounts:
         return self.found / self.hypothesis if self.hypothesis else 1.0
 
 
-def filler_counts(ref_text: str, hyp_text: str, fillers: frozenset[str] = VOCAL_FILLERS) -> FillerCounts:
-    ref, hyp = filler_class(tokens(ref_text), fillers), filler_class(tokens(hyp_text), fillers)
+def filler_counts(ref_text: str, hyp_text: str, fillers: frozenset[str] = VOCAL_FILLERS,
+                  you_know: bool = False) -> FillerCounts:
+    """Reference fillers found at their place, reference fillers, hypothesis fillers. Issue 13's
+    measure is the default set with `you_know=True` (um, uh, er, erm, hmm, mm, ah, "you know")."""
+    ref = filler_class(tokens(ref_text), fillers, you_know)
+    hyp = filler_class(tokens(hyp_text), fillers, you_know)
     found = sum(1 for r, h in align(ref, hyp) if r == FILLER and h == FILLER)
     return FillerCounts(found, ref.count(FILLER), hyp.count(FILLER))

@@ -8,7 +8,9 @@ brings most back, and this module then
 3. optionally (`[fillers] recover_gaps`) finds voiced stretches (webrtcvad) that no word covers
    and decodes them all in ONE extra Whisper call, keeping only pieces that are nothing but a
    vocal filler. It finds a few more fillers at a measured cost in precision and time, so it is
-   off by default.
+   off by default;
+4. (`[fillers] acoustic`) listens for filled pauses in the audio itself, held voice with a flat
+   pitch and a steady spectrum, where Whisper loses them (acoustic.py, filled_pauses.py).
 The prompt has a price: Whisper now and then ends a segment early under it, so
 `recover_missed_speech` decodes (greedily, without the prompt) any long voiced stretch that no
 word covers; that is what keeps the WER equal to plain faster-whisper's on read speech.
@@ -41,6 +43,8 @@ class RecoveryOptions:
     min_filler_spacing_s: float = 0.1  # two fillers closer than this are one filler written twice
     separator_s: float = 0.5  # silence between concatenated gaps so Whisper hears them apart
     max_gaps: int = 24  # bound the extra decode to one 30 s window
+    acoustic: bool = True  # the filled-pause detector (filled_pauses.py)
+    acoustic_min_held_s: float = 0.35  # its threshold: seconds of held voice (docs/fillers.md)
 
 
 def is_vocal(word: Word, lexicon: Lexicon) -> bool:
@@ -144,10 +148,16 @@ def recover_fillers(samples: np.ndarray, words: list[Word], transcriber, lexicon
                     options: RecoveryOptions = RecoveryOptions()) -> list[Word]:
     """`words` (chunk seconds) with Whisper's fillers cleaned and, optionally, missed ones added."""
     words = collapse_crammed_fillers(join_split_words(words), lexicon, options.min_filler_spacing_s)
-    if not options.recover_gaps or not len(samples):
+    if samples is None or not len(samples):
         return words
-    gaps = uncovered_voiced(voiced_frames(samples, options.vad_aggressiveness), words, options)
-    recovered = decode_gaps(samples, gaps, transcriber, lexicon, options) if gaps else []
-    if recovered:
-        log.info("recovered %d filler(s) from %d uncovered voiced stretch(es)", len(recovered), len(gaps))
-    return sorted(words + recovered, key=lambda w: w.start_s)
+    if options.recover_gaps:
+        gaps = uncovered_voiced(voiced_frames(samples, options.vad_aggressiveness), words, options)
+        recovered = decode_gaps(samples, gaps, transcriber, lexicon, options) if gaps else []
+        if recovered:
+            log.info("recovered %d filler(s) from %d uncovered voiced stretch(es)", len(recovered), len(gaps))
+        words = sorted(words + recovered, key=lambda w: w.start_s)
+    if options.acoustic:
+        from .filled_pauses import FusionOptions, add_acoustic_fillers
+
+        words = add_acoustic_fillers(samples, words, lexicon, FusionOptions(min_held_s=options.acoustic_min_held_s))
+    return words

@@ -17,6 +17,9 @@ from ..types import Filler, Hedge, Word
 # often score < 0.05), so transcript fillers get the precision measured on AMI with the verbatim
 # prompt (benchmarks/accuracy.py: 0.91); lexical fillers depend on context rules and get less.
 VOCAL_CONFIDENCE = 0.9
+# Word sources of fillers added after Whisper (their probability is their confidence):
+# "recovered" by gap decoding, "acoustic" heard by the filled-pause detector.
+ADDED = ("recovered", "acoustic")
 LEXICAL_CONFIDENCE = 0.7
 
 _PUNCT = re.compile(r"[^\w'\-]+")
@@ -106,8 +109,8 @@ def find_fillers(words: Sequence[Word], lexicon: Lexicon) -> list[tuple[int, int
     while i < len(words):
         w = words[i]
         token = norm(w.text)
-        if w.source == "recovered" or lexicon.is_vocal(token):
-            conf = w.probability if w.source == "recovered" else VOCAL_CONFIDENCE
+        if w.source in ADDED or lexicon.is_vocal(token):
+            conf = w.probability if w.source in ADDED else VOCAL_CONFIDENCE
             found.append((i, i + 1, Filler(token or w.text.lower(), w.start_s, w.end_s, w.source, round(conf, 3))))
             i += 1
             continue

@@ -51,7 +51,9 @@ class ScoreOptions:
             lexicon=Lexicon.from_config(f, cfg.section("hedges")),
             recover_fillers=bool(f.get("recover", True)) if recover_fillers is None else recover_fillers,
             max_audio_s=float(m.get("max_audio_s", 3600)),
-            recovery=RecoveryOptions(recover_gaps=bool(f.get("recover_gaps", False))),
+            recovery=RecoveryOptions(recover_gaps=bool(f.get("recover_gaps", False)),
+                                     acoustic=bool(f.get("acoustic", True)),
+                                     acoustic_min_held_s=float(f.get("acoustic_min_held_s", 0.35))),
         )
 
 
@@ -104,7 +106,9 @@ class Scorer:
         words: list[Word] = []
         for start_s, end_s in zip(cuts, cuts[1:]):
             chunk = samples[int(start_s * SAMPLE_RATE):int(end_s * SAMPLE_RATE)]
-            words += self.transcribe_chunk(chunk, offset_s=start_s, context=" ".join(w.text for w in words),
+            # Whisper's context is what Whisper wrote: the detector never changes what it decodes
+            context = " ".join(w.text for w in words if w.source != "acoustic")
+            words += self.transcribe_chunk(chunk, offset_s=start_s, context=context,
                                            voiced=voiced[frame_index(start_s):frame_index(end_s)])
         return words
 

@@ -244,7 +244,7 @@ class LiveSession:
 
     def _transcribe(self, chunk: np.ndarray, offset_s: float, queued: float, what: str) -> list[Word]:
         with self._words_lock:
-            context = " ".join(w.text for w in self._words)
+            context = " ".join(w.text for w in self._words if w.source != "acoustic")
         self._busy = True
         t0 = time.perf_counter()
         try:
