@@ -31,6 +31,10 @@ def practice_round(*, scenario_id: str | None, input_spec: str | None, max_secon
                                           speak=False if not speak else None)
     source = open_source(input_spec, speed=speed, tail_silence_s=options.end_silence_s + 0.5)
     scorer = Scorer(ScoreOptions.from_config(cfg))
+    if options.speak:  # the voice loads while the person answers, not after
+        from ..audio.tts import TTSOptions, warm_up
+
+        warm_up(TTSOptions.from_config(cfg.section("tts")))
     ui = LiveDisplay(err)
 
     def exit_now() -> None:
@@ -139,10 +143,29 @@ def devices(input_spec, seconds, no_check, as_json):
 
 @main.command()
 @click.argument("text", nargs=-1, required=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False), metavar="FILE.wav",
+              help="Write the speech to this WAV instead of playing it (no audio device needed).")
+@click.option("--engine", type=click.Choice(["piper", "espeak-ng", "pyttsx3"]),
+              help="Use this engine instead of [tts] engine (no fallback to another one).")
 @guarded
-def say(text):
-    """Speak TEXT with the configured voice, rate and volume (the [tts] config section)."""
-    from ..config import load_config
-    from ..audio.tts import TTSOptions, speak
+def say(text, out, engine):
+    """Speak TEXT with the configured engine, voice, rate and volume (the [tts] config section).
 
-    speak(" ".join(text), TTSOptions.from_config(load_config().section("tts")))
+    \b
+    Examples:
+      voicecoach say "Lead with the problem in one sentence."
+      voicecoach say "Slow down." --out slow.wav --engine espeak-ng
+    """
+    from dataclasses import replace
+
+    from ..config import load_config
+    from ..audio.tts import TTSOptions, speak, synthesize_to_file
+
+    options = TTSOptions.from_config(load_config().section("tts"))
+    if engine:
+        options = replace(options.for_engine(engine), fallback=())
+    if out:
+        path = synthesize_to_file(" ".join(text), out, options)
+        click.echo(str(path))
+    else:
+        speak(" ".join(text), options)
