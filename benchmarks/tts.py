@@ -216,7 +216,8 @@ def practice_latency(answer: Path, code: Path, engine: str, sink: str) -> dict:
         home = Path(tmp) / "home"
         home.mkdir()
         (home / "config.toml").write_text(f'[practice]\ncountdown_s = 0\n\n[tts]\nengine = "{engine}"\n')
-        env = {**os.environ, "VOICECOACH_HOME": str(home), "PYTHONPATH": str(code)}
+        env = {**os.environ, "VOICECOACH_HOME": str(home), "PYTHONPATH": str(code),
+               "VOICECOACH_LOG": os.environ.get("VOICECOACH_LOG", "WARNING")}
         with stream:
             proc = subprocess.Popen([sys.executable, "-m", "voicecoach", "practice", "--json"], env=env,
                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -227,6 +228,9 @@ def practice_latency(answer: Path, code: Path, engine: str, sink: str) -> dict:
             time.sleep(0.5)  # the recorder's own buffer
         if proc.returncode != 0:
             raise RuntimeError(f"practice failed: {err.strip()[-300:]}")
+        for line in err.splitlines():
+            if "tts:" in line or "store:" in line:
+                print("   ", line, file=sys.stderr)
         data = json.loads(out)
         take, _ = sf.read(sorted((home / "takes").glob("practice-*.wav"))[0], dtype="float32")
     recording = np.concatenate(frames)
@@ -291,12 +295,12 @@ def main() -> None:
             transcriber = load_transcriber(ModelOptions(device="cpu"))
         rows = []
         print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores, shared machine)", file=sys.stderr)
-        for engine in args.engines.split(","):
-            rows.append(bench_engine(engine.strip(), args.n, transcriber))
+        engines = [e.strip() for e in args.engines.split(",")]
+        for engine in engines[:1] + (["old"] if args.old else []) + engines[1:]:
+            rows.append(bench_old(args.old) if engine == "old" else bench_engine(engine, args.n, transcriber))
             print(json.dumps({k: v for k, v in rows[-1].items() if k != "failures"}), flush=True)
-        if args.old:
-            rows.append(bench_old(args.old))
-            print(json.dumps(rows[-1]), flush=True)
+            if args.json:  # after each engine: a long run cut short still leaves its figures
+                args.json.write_text(json.dumps(rows, indent=1))
         base = next((r for r in rows if r.get("engine") == "espeak-ng"), None)
         for row in rows:
             if base and row.get("render_s_per_speech_s"):

@@ -51,21 +51,26 @@ def practice_round(*, scenario_id: str | None, input_spec: str | None, max_secon
                 print_json(data)
             return 0
         feedback, spoken = coach_take(data, task, cfg)
+        speaking = None
+        if options.speak and spoken:  # renders and starts playing while the result is saved and shown
+            from ..audio.tts import Speaking, TTSOptions
+
+            speaking = Speaking(spoken, TTSOptions.from_config(cfg.section("tts")))
         try:
             data["take_id"] = save_take(data, take, task, options)
         except Exception as exc:  # noqa: BLE001 - history is a bonus; the take file is already safe
             click.echo(f"Could not record the take in the history ({exc}); the file is kept at {take.path}", err=True)
-    # the result is out before any speech, so a script reading --json never waits on TTS
+    # printed while the feedback renders: a script reading --json has it before the speech ends
     if as_json:
         print_json(data)
     else:
         render_result(console(), data, feedback)
     sys.stdout.flush()
-    if options.speak and spoken:
-        from ..audio.tts import TTSOptions, TTSUnavailable, speak as say_aloud
+    if speaking is not None:
+        from ..audio.tts import TTSUnavailable
 
         try:
-            say_aloud(spoken, TTSOptions.from_config(cfg.section("tts")))
+            speaking.wait()
         except TTSUnavailable as exc:
             click.echo(f"Feedback not spoken: {exc}", err=True)
             if as_json:  # the human output already listed it

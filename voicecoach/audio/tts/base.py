@@ -106,6 +106,17 @@ def sentences(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"(?<=[.!?;])\s+", text.strip()) if part.strip()]
 
 
+def chunks(text: str, first_words: int = 6) -> list[str]:
+    """`sentences`, with a long first sentence cut after its first clause (at ", " ": " or " - ")
+    so the first sound comes after rendering a few words, not a whole sentence."""
+    parts = sentences(text) or ([text.strip()] if text.strip() else [])
+    if parts and len(parts[0].split()) > first_words:
+        m = re.search(r"[,:]\s+|\s[-\u2013\u2014]\s", parts[0])
+        if m and len(parts[0][:m.start()].split()) >= 3 and len(parts[0][m.end():].split()) >= 3:
+            parts[:1] = [parts[0][:m.end()].strip(), parts[0][m.end():].strip()]
+    return parts
+
+
 def expected_s(text: str, rate_wpm: int) -> float:
     """How long `text` takes at `rate_wpm` (what a whole render is checked against)."""
     return len(text.split()) / max(rate_wpm, 1) * 60.0

@@ -15,7 +15,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from .base import TTSOptions, TTSUnavailable, sentences
+from .base import TTSOptions, TTSUnavailable, chunks
 from .render import PAUSE_S, SAMPLE_RATE, render_sentence, resample
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ WAKE_S = 0.12
 # played it in 3.1 s. It does not delay the first word: the buffer starts full of speech.
 OUTPUT_LATENCY_S = 0.5
 BLOCK_FRAMES = 2048
+CLAUSE_PAUSE_S = 0.1
 
 
 def _sounddevice():
@@ -103,6 +104,7 @@ def _stream_out(parts, device, deadline_s: float) -> None:
     first = next(parts, None)  # rendering errors of the first sentence come before any stream
     if first is None:
         return
+    log.debug("tts: opening the output stream at %.3f", time.monotonic())
     feed = _Feed()
     feed.put(np.zeros(int(SAMPLE_RATE * WAKE_S), np.float32))
     feed.put(first)
@@ -120,11 +122,11 @@ def _stream_out(parts, device, deadline_s: float) -> None:
         stream.start()
     except sd.PortAudioError as exc:
         raise TTSUnavailable(f"cannot play on {info['name']!r}: {exc}") from exc
+    log.debug("tts: output stream started at %.3f", time.monotonic())
     try:
         error: BaseException | None = None
         try:
             for samples in parts:
-                feed.put(np.zeros(int(SAMPLE_RATE * PAUSE_S), np.float32))
                 feed.put(samples)
         except TTSUnavailable as exc:
             error = exc  # play what was rendered, then say why the rest is missing
@@ -153,23 +155,50 @@ def _stream_out(parts, device, deadline_s: float) -> None:
             pass
 
 
+class Speaking:
+    """`speak` running in a thread: start it as soon as the text is known, do other work (print,
+    save), then `wait()`, which re-raises the speech's TTSUnavailable."""
+
+    def __init__(self, text: str, options: TTSOptions = TTSOptions()):
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(text, options), name="tts-speak", daemon=True)
+        self._thread.start()
+
+    def _run(self, text: str, options: TTSOptions) -> None:
+        try:
+            speak(text, options)
+        except BaseException as exc:  # noqa: BLE001 - handed to wait()
+            self.error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+
 def speak(text: str, options: TTSOptions = TTSOptions()) -> None:
     """Say `text` aloud; TTSUnavailable (with the reason) when this machine cannot.
 
     The first sentence plays as soon as it is rendered, while the others render behind it.
     """
+    import numpy as np
+
     text = text.strip()
     if not text:
         return
     output_device(options.output_device)  # "no output device" before any rendering
-    parts = sentences(text) or [text]
+    parts = chunks(text)
     rendered: list = []
     ready = threading.Condition()
+
+    started = time.monotonic()
+    log.debug("tts: speak called at %.3f", started)
 
     def produce() -> None:
         for part in parts:
             try:
                 item = resample(render_sentence(part, options))
+                log.debug("tts: rendered %r at +%.3f s", part[:30], time.monotonic() - started)
             except BaseException as exc:  # noqa: BLE001 - handed to the playing thread
                 item = exc
             with ready:
@@ -192,6 +221,9 @@ def speak(text: str, options: TTSOptions = TTSOptions()) -> None:
                 raise item
             if isinstance(item, BaseException):
                 raise TTSUnavailable(f"speech rendering failed: {item}") from item
+            if i:  # a full pause after a sentence, a short one after a clause cut by `chunks`
+                pause = PAUSE_S if parts[i - 1].rstrip()[-1:] in ".!?;" else CLAUSE_PAUSE_S
+                item = np.concatenate([np.zeros(int(SAMPLE_RATE * pause), np.float32), item])
             yield item
 
     _stream_out(in_order(), options.output_device, deadline_s=max(10.0, options.timeout_s))
