@@ -56,3 +56,10 @@ def _setup_logging() -> None:
 
     level = os.environ.get("VOICECOACH_LOG", "WARNING").upper()
     logging.basicConfig(level=getattr(logging, level, logging.WARNING), format="%(levelname)s %(name)s: %(message)s")
+    # notices (e.g. "the history database was damaged ... rebuilt") are one plain line for the user
+    notice = logging.getLogger("voicecoach.notice")
+    if not notice.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("voicecoach: %(message)s"))
+        notice.addHandler(handler)
+        notice.propagate = False
