@@ -266,29 +266,28 @@ def repair(delete_orphans, as_json):
     if as_json:
         print_json({**report.to_dict(), "takes": total})
         return
-    out = console()
+    out = click.echo  # plain lines: paths must not be wrapped
     if report.damaged_moved_to:
-        out.print(f"The database was damaged: moved to {report.damaged_moved_to} and rebuilt.", markup=False)
-    out.print(f"{total} take(s) in the history; {report.added} added from sidecars in {takes_dir}"
-              + (f", {report.sidecars_written} sidecar(s) written" if report.sidecars_written else "") + ".",
-              markup=False)
+        out(f"The database was damaged: moved to {report.damaged_moved_to} and rebuilt.")
+    out(f"{total} take(s) in the history; {report.added} added from sidecars in {takes_dir}"
+        + (f", {report.sidecars_written} sidecar(s) written" if report.sidecars_written else "") + ".")
     for old, new in report.renumbered:
-        out.print(f"  take #{old} came back as #{new} (its number was taken)", markup=False)
+        out(f"  take #{old} came back as #{new} (its number was taken)")
     for why in report.unreadable_sidecars:
-        out.print(f"  skipped sidecar {why}", markup=False)
+        out(f"  skipped sidecar {why}")
     if report.missing_audio:
         ids = ", ".join(f"#{i}" for i in report.missing_audio)
-        out.print(f"Audio missing for take(s) {ids}: put the files back, or `voicecoach delete ID`.", markup=False)
+        out(f"Audio missing for take(s) {ids}: put the files back, or `voicecoach delete ID`.")
     for name in report.recordings_fixed:
-        out.print(f"Fixed the header of {name}, left by a crash.", markup=False)
+        out(f"Fixed the header of {name}, left by a crash.")
     if report.orphans:
         verb = "Deleted" if delete_orphans else "Found"
-        out.print(f"{verb} {len(report.orphans)} audio file(s) no take refers to "
-                  f"({report.orphan_bytes / 1e6:.1f} MB, left by interrupted saves):", markup=False)
+        out(f"{verb} {len(report.orphans)} audio file(s) no take refers to "
+            f"({report.orphan_bytes / 1e6:.1f} MB, left by interrupted saves):")
         for name in report.orphans:
-            out.print(f"  {takes_dir / name}", markup=False)
+            out(f"  {takes_dir / name}")
         if not delete_orphans:
-            out.print("Keep one with `voicecoach score FILE`; remove them all with `voicecoach repair "
-                      "--delete-orphans`.", markup=False)
+            out("Keep one with `voicecoach score FILE`; remove them all with `voicecoach repair "
+                "--delete-orphans`.")
     else:
-        out.print("No orphaned audio.", markup=False)
+        out("No orphaned audio.")

@@ -49,6 +49,9 @@ def practice_round(*, scenario_id: str | None, input_spec: str | None, max_secon
             click.echo(f"No speech heard, so there is nothing to score. The take is kept at {take.path}", err=True)
             if as_json:
                 print_json(data)
+            if take.stop_reason == "disk_full":
+                click.echo(f"voicecoach: {take.detail}", err=True)
+                return 1
             return 0
         feedback, spoken = coach_take(data, task, cfg)
         speaking = None
@@ -75,6 +78,9 @@ def practice_round(*, scenario_id: str | None, input_spec: str | None, max_secon
             click.echo(f"Feedback not spoken: {exc}", err=True)
             if as_json:  # the human output already listed it
                 click.echo(f"Feedback: {spoken}", err=True)
+    if take.stop_reason == "disk_full":  # scored and kept, but the person must act: say so last, and fail
+        click.echo(f"voicecoach: {take.detail}", err=True)
+        return 1
     return 0
 
 
