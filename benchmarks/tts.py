@@ -92,7 +92,7 @@ def _wer(transcriber, samples: np.ndarray, rate: int, text: str) -> float:
     return jiwer.wer(norm(text), norm(heard))
 
 
-def bench_engine(engine: str, n: int, transcriber) -> dict:
+def bench_engine(engine: str, n: int, transcriber, checkpoint=None) -> dict:
     from voicecoach.audio.tts import TTSOptions, TTSUnavailable, sentences
     from voicecoach.audio.tts.render import PAUSE_S, render_sentence, resample
 
@@ -113,6 +113,16 @@ def bench_engine(engine: str, n: int, transcriber) -> dict:
     wers: list[float] = []
     ratios: list[float] = []
     paces: list[float] = []
+
+    def summary(done: int) -> dict:
+        return {"engine": engine, "renders": done, "failed": len(failures), "failures": failures[:20],
+                "render_s_per_speech_s": round(render_s / speech_s, 4) if speech_s else None,
+                "length_ratio_min": round(min(ratios), 3) if ratios else None,
+                "length_ratio_max": round(max(ratios), 3) if ratios else None,
+                "pace_ratio_min": round(min(paces), 3) if paces else None,
+                "pace_ratio_max": round(max(paces), 3) if paces else None,
+                "wer": round(statistics.mean(wers), 4) if wers else None, "wer_clips": len(wers)}
+
     for i in range(n):
         text = TEXTS[i % len(TEXTS)]
         started = time.perf_counter()
@@ -132,13 +142,9 @@ def bench_engine(engine: str, n: int, transcriber) -> dict:
             wers.append(_wer(transcriber, samples, 22050, text))
         if (i + 1) % 100 == 0:
             print(f"  {engine}: {i + 1}/{n} renders, {len(failures)} failed", file=sys.stderr, flush=True)
-    return {"engine": engine, "renders": n, "failed": len(failures), "failures": failures[:20],
-            "render_s_per_speech_s": round(render_s / speech_s, 4) if speech_s else None,
-            "length_ratio_min": round(min(ratios), 3) if ratios else None,
-            "length_ratio_max": round(max(ratios), 3) if ratios else None,
-            "pace_ratio_min": round(min(paces), 3) if paces else None,
-            "pace_ratio_max": round(max(paces), 3) if paces else None,
-            "wer": round(statistics.mean(wers), 4) if wers else None, "wer_clips": len(wers)}
+            if checkpoint is not None:  # a long run cut short still leaves its figures so far
+                checkpoint(summary(i + 1))
+    return summary(n)
 
 
 OLD_RENDER = r"""
@@ -297,7 +303,12 @@ def main() -> None:
         print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores, shared machine)", file=sys.stderr)
         engines = [e.strip() for e in args.engines.split(",")]
         for engine in engines[:1] + (["old"] if args.old else []) + engines[1:]:
-            rows.append(bench_old(args.old) if engine == "old" else bench_engine(engine, args.n, transcriber))
+            def checkpoint(row: dict) -> None:
+                if args.json:
+                    args.json.write_text(json.dumps(rows + [row], indent=1))
+
+            rows.append(bench_old(args.old) if engine == "old" else
+                        bench_engine(engine, args.n, transcriber, checkpoint))
             print(json.dumps({k: v for k, v in rows[-1].items() if k != "failures"}), flush=True)
             if args.json:  # after each engine: a long run cut short still leaves its figures
                 args.json.write_text(json.dumps(rows, indent=1))
