@@ -55,15 +55,15 @@ def practice_round(*, scenario_id: str | None, input_spec: str | None, max_secon
             return 0
         feedback, spoken = coach_take(data, task, cfg)
         speaking = None
-        if options.speak and spoken:  # renders and starts playing while the result is saved and shown
+        if options.speak and spoken:  # renders while the result is saved and shown, plays right after
             from ..audio.tts import Speaking, TTSOptions
 
-            speaking = Speaking(spoken, TTSOptions.from_config(cfg.section("tts")))
+            speaking = Speaking(spoken, TTSOptions.from_config(cfg.section("tts")), hold=True)
         try:
             data["take_id"] = save_take(data, take, task, options)
         except Exception as exc:  # noqa: BLE001 - history is a bonus; the take file is already safe
             click.echo(f"Could not record the take in the history ({exc}); the file is kept at {take.path}", err=True)
-    # printed while the feedback renders: a script reading --json has it before the speech ends
+    # printed while the feedback renders, and before it plays: a script reading --json never waits on TTS
     if as_json:
         print_json(data)
     else:
@@ -73,7 +73,7 @@ def practice_round(*, scenario_id: str | None, input_spec: str | None, max_secon
         from ..audio.tts import TTSUnavailable
 
         try:
-            speaking.wait()
+            speaking.wait()  # lets it play, and waits for the end
         except TTSUnavailable as exc:
             click.echo(f"Feedback not spoken: {exc}", err=True)
             if as_json:  # the human output already listed it

@@ -93,7 +93,7 @@ def play(samples: "np.ndarray", sample_rate: int, device: str | int | None = Non
     _stream_out([resample(Speech(samples, sample_rate))], device, deadline_s=30.0)
 
 
-def _stream_out(parts, device, deadline_s: float) -> None:
+def _stream_out(parts, device, deadline_s: float, start_after: threading.Event | None = None) -> None:
     """Play the arrays that `parts` yields one after another; return when the stream has played
     them all. `parts` may block (rendering): silence plays meanwhile."""
     import numpy as np
@@ -104,6 +104,8 @@ def _stream_out(parts, device, deadline_s: float) -> None:
     first = next(parts, None)  # rendering errors of the first sentence come before any stream
     if first is None:
         return
+    if start_after is not None:
+        start_after.wait()
     log.debug("tts: opening the output stream at %.3f", time.monotonic())
     feed = _Feed()
     feed.put(np.zeros(int(SAMPLE_RATE * WAKE_S), np.float32))
@@ -156,30 +158,42 @@ def _stream_out(parts, device, deadline_s: float) -> None:
 
 
 class Speaking:
-    """`speak` running in a thread: start it as soon as the text is known, do other work (print,
-    save), then `wait()`, which re-raises the speech's TTSUnavailable."""
+    """`speak` running in a thread: start it as soon as the text is known, do other work (save,
+    print), then `wait()`, which re-raises the speech's TTSUnavailable.
 
-    def __init__(self, text: str, options: TTSOptions = TTSOptions()):
+    With `hold=True` the first sentence renders at once but nothing plays until `release()` (or
+    `wait()`): practice prints its result first and still loses no time to rendering.
+    """
+
+    def __init__(self, text: str, options: TTSOptions = TTSOptions(), hold: bool = False):
         self.error: BaseException | None = None
+        self._go = threading.Event()
+        if not hold:
+            self._go.set()
         self._thread = threading.Thread(target=self._run, args=(text, options), name="tts-speak", daemon=True)
         self._thread.start()
 
     def _run(self, text: str, options: TTSOptions) -> None:
         try:
-            speak(text, options)
+            speak(text, options, start_after=self._go)
         except BaseException as exc:  # noqa: BLE001 - handed to wait()
             self.error = exc
 
+    def release(self) -> None:
+        self._go.set()
+
     def wait(self) -> None:
+        self._go.set()
         self._thread.join()
         if self.error is not None:
             raise self.error
 
 
-def speak(text: str, options: TTSOptions = TTSOptions()) -> None:
+def speak(text: str, options: TTSOptions = TTSOptions(), *, start_after: threading.Event | None = None) -> None:
     """Say `text` aloud; TTSUnavailable (with the reason) when this machine cannot.
 
-    The first sentence plays as soon as it is rendered, while the others render behind it.
+    The first sentence plays as soon as it is rendered (and `start_after` is set, when given),
+    while the others render behind it.
     """
     import numpy as np
 
@@ -226,4 +240,4 @@ def speak(text: str, options: TTSOptions = TTSOptions()) -> None:
                 item = np.concatenate([np.zeros(int(SAMPLE_RATE * pause), np.float32), item])
             yield item
 
-    _stream_out(in_order(), options.output_device, deadline_s=max(10.0, options.timeout_s))
+    _stream_out(in_order(), options.output_device, deadline_s=max(10.0, options.timeout_s), start_after=start_after)
