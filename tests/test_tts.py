@@ -199,3 +199,26 @@ def test_several_spoken_feedbacks_in_one_process_are_all_heard(engine, pulse_sin
 def test_say_speaks_into_the_default_output(pulse_sink):
     recorded = pulse_sink.record(0.5, during=lambda: run_cli("say", "testing the voice", timeout=60))
     assert recorded.size and float(abs(recorded).max()) > 0.05  # something was heard on the sink
+
+
+def test_speaking_on_hold_renders_at_once_but_plays_only_when_released(monkeypatch):
+    import threading
+
+    from voicecoach.audio.tts import Speaking, speaker
+
+    rendered, played = threading.Event(), threading.Event()
+
+    def fake_out(parts, device, deadline_s, start_after=None):
+        first = next(iter(parts))  # the first chunk renders before the hold is released
+        rendered.set()
+        start_after.wait()
+        played.set()
+        assert first.size
+
+    monkeypatch.setattr(speaker, "_stream_out", fake_out)
+    monkeypatch.setattr(speaker, "output_device", lambda device=None: {"index": 0, "name": "fake"})
+    speaking = Speaking("Say the fix in one sentence.", only("espeak-ng"), hold=True)
+    assert rendered.wait(60)
+    assert not played.is_set()
+    speaking.wait()  # releases, then waits for the end
+    assert played.is_set()
