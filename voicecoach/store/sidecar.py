@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -77,7 +78,8 @@ def record(take_id: int, created_at: str, kind: str, scenario_id: str | None, au
 
 def write(path: Path, text: str) -> None:
     """Atomically: a temp file, fsynced, renamed over `path`."""
-    tmp = path.with_name(f".{path.name}.part")
+    # unique per writer: two processes backfilling the same folder must not share a temp file
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:6]}.part")
     try:
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(text)
