@@ -38,7 +38,7 @@ venv: .stamp-venv
 .stamp-venv: pyproject.toml .stamp-sysdeps
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip setuptools wheel >/dev/null
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,piper]'
 	@touch $@
 
 fixtures: $(FIXTURES)

@@ -4,6 +4,10 @@ The take is written while it is recorded: samples are appended and flushed as th
 RIFF/data sizes in the header are rewritten about once a second, so after kill -9 the file on
 disk is a valid WAV up to the last header update (the data after it is still there). On the next
 start `repair_takes()` rewrites the headers of such files so every recorded sample plays.
+
+A full disk (or any write error) mid-take does not lose the take: the writer stops, keeps the
+whole frames that reached the disk, points the header at them (rewriting 44 bytes in place needs
+no new space) and reports the error in `error`, so the caller ends the take and says so.
 """
 
 from __future__ import annotations
@@ -17,12 +21,25 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import VoiceCoachError
 from .load import SAMPLE_RATE, to_pcm16
 
 log = logging.getLogger("voicecoach")
 
 HEADER_BYTES = 44
 SAMPLE_BYTES = 2  # 16-bit PCM
+
+
+class DiskFull(VoiceCoachError):
+    """Nothing could be written where the take goes (the message says where and what to do)."""
+
+
+def disk_message(exc: OSError, path: Path) -> str:
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"the disk holding {path.parent} is full"
+    return f"cannot write to {path.parent} ({exc.strerror or exc})"
 
 
 def _header(data_bytes: int, sample_rate: int, channels: int) -> bytes:
@@ -47,11 +64,29 @@ class WavWriter:
         self.header_every_s = header_every_s
         self.fsync = fsync
         self.data_bytes = 0
+        self.error: OSError | None = None  # set when a write failed; the file then stays as it was
         self._header_bytes = 0
         self._last_header = time.monotonic()
-        self._fh = open(self.path, "wb")  # noqa: SIM115 - kept open for the whole take
-        self._fh.write(_header(0, sample_rate, channels))
-        self._fh.flush()
+        try:
+            # unbuffered: every write reaches the OS at once, so what the header counts is on disk
+            self._fh = open(self.path, "wb", buffering=0)  # noqa: SIM115 - kept open for the whole take
+            self._write_all(_header(0, sample_rate, channels))
+        except OSError as exc:
+            if getattr(self, "_fh", None) is not None:
+                self._fh.close()
+            self.path.unlink(missing_ok=True)
+            raise DiskFull(f"{disk_message(exc, self.path)}: cannot start recording; free some space "
+                           f"(or set VOICECOACH_HOME to another disk)") from exc
+
+    def _write_all(self, data: bytes) -> int:
+        """Write `data`; returns how many bytes reached the file (less only when OSError is raised)."""
+        view, done = memoryview(data), 0
+        while done < len(view):
+            n = self._fh.write(view[done:])
+            if not n:
+                raise OSError(28, "No space left on device")
+            done += n
+        return done
 
     @property
     def frames_written(self) -> int:
@@ -67,25 +102,49 @@ class WavWriter:
 
     def write(self, samples: np.ndarray) -> None:
         """Append float32 samples in [-1, 1]; the header follows about once a second."""
-        if self._fh.closed:
+        if self._fh.closed or self.error is not None:
             return
         data = to_pcm16(samples)
-        self._fh.write(data)
-        self.data_bytes += len(data)
-        # flushed on every write so a killed process leaves the samples in the page cache / disk
-        self._fh.flush()
+        view, done = memoryview(data), 0
+        try:  # unbuffered: a killed process leaves every written sample in the page cache / disk
+            while done < len(view):
+                n = self._fh.write(view[done:])
+                if not n:
+                    raise OSError(28, "No space left on device")
+                done += n
+        except OSError as exc:
+            self._failed(exc, done)
+            return
+        self.data_bytes += done
         if time.monotonic() - self._last_header >= self.header_every_s:
             self.update_header()
+
+    def _failed(self, exc: OSError, partial: int) -> None:
+        """Keep the whole frames that made it, drop a torn last one, and fix the header."""
+        self.error = exc
+        frame = SAMPLE_BYTES * self.channels
+        self.data_bytes += partial // frame * frame
+        log.warning("recording stopped: %s", disk_message(exc, self.path))
+        try:
+            self._fh.truncate(HEADER_BYTES + self.data_bytes)
+        except OSError:
+            pass
+        self.update_header()
 
     def update_header(self) -> None:
         if self._fh.closed or self._header_bytes == self.data_bytes:
             return
-        self._fh.seek(0)
-        self._fh.write(_header(self.data_bytes, self.sample_rate, self.channels))
-        self._fh.seek(0, os.SEEK_END)
-        self._fh.flush()
-        if self.fsync:
-            os.fsync(self._fh.fileno())
+        try:
+            self._fh.seek(0)
+            self._fh.write(_header(self.data_bytes, self.sample_rate, self.channels))  # in place: no new blocks
+            self._fh.seek(0, os.SEEK_END)
+            if self.fsync:
+                os.fsync(self._fh.fileno())
+        except OSError as exc:  # the data is still there; the next start's repair_takes fixes the header
+            if self.error is None:
+                self.error = exc
+                log.warning("recording stopped: %s", disk_message(exc, self.path))
+            return
         self._header_bytes = self.data_bytes
         self._last_header = time.monotonic()
 

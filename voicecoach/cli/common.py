@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import sqlite3
 import sys
 from typing import Any, Callable
 
@@ -41,6 +42,8 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except VoiceCoachError as exc:
             fail(str(exc), exc.exit_code)
+        except sqlite3.Error as exc:  # the store heals damage itself; anything left is one line too
+            fail(f"history database error: {exc} (`voicecoach repair` checks and rebuilds it)", 1)
         except KeyboardInterrupt:
             fail("interrupted", 130)
 
@@ -56,3 +59,10 @@ def _setup_logging() -> None:
 
     level = os.environ.get("VOICECOACH_LOG", "WARNING").upper()
     logging.basicConfig(level=getattr(logging, level, logging.WARNING), format="%(levelname)s %(name)s: %(message)s")
+    # notices (e.g. "the history database was damaged ... rebuilt") are one plain line for the user
+    notice = logging.getLogger("voicecoach.notice")
+    if not notice.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("voicecoach: %(message)s"))
+        notice.addHandler(handler)
+        notice.propagate = False

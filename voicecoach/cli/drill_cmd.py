@@ -107,6 +107,10 @@ def drill_round(*, target: str | None, seconds: float | None, text: str | None, 
                       seconds=seconds)
     source = open_source(input_spec, speed=speed, tail_silence_s=options.practice.end_silence_s + 0.5)
     scorer = Scorer(ScoreOptions.from_config(cfg))
+    if options.practice.speak:  # the voice loads during the drill, not after it
+        from ..audio.tts import TTSOptions, warm_up
+
+        warm_up(TTSOptions.from_config(cfg.section("tts")))
     ui = DrillDisplay(err, options.band)
 
     def exit_now() -> None:
@@ -140,7 +144,7 @@ def drill_round(*, target: str | None, seconds: float | None, text: str | None, 
     if options.practice.speak and spoken:
         from ..audio.tts import TTSOptions, TTSUnavailable, speak as say_aloud
 
-        try:  # tts renders sentence by sentence and redoes a failed render (pyttsx3's quirks)
+        try:  # tts checks every sentence and falls back to another engine; this only fails with a reason
             say_aloud(spoken, TTSOptions.from_config(cfg.section("tts")))
         except TTSUnavailable as exc:
             err.print(f"Summary not spoken: {exc}")

@@ -1,4 +1,4 @@
-"""`history`, `progress`, `compare`, `replay`, `report`, `export` and `delete`: the kept takes."""
+"""`history`, `progress`, `compare`, `replay`, `report`, `export`, `delete` and `repair`: the kept takes."""
 
 from __future__ import annotations
 
@@ -236,3 +236,58 @@ def delete(take_id, yes):
             click.confirm(f"Delete {label} and its audio?", abort=True)
         store.delete_take(take.id)
     click.echo(f"deleted take #{take.id}")
+
+
+@main.command()
+@click.option("--delete-orphans", is_flag=True, help="Delete the audio files no take refers to (listed without it).")
+@click.option("--json", "as_json", is_flag=True, help="The repair report as one JSON object.")
+@guarded
+def repair(delete_orphans, as_json):
+    """Check the history and rebuild its index from the takes folder.
+
+    \b
+    - a damaged database is moved aside (voicecoach.db.damaged-<time>) and rebuilt from the
+      JSON sidecar each take keeps beside its audio; so is a healthy one missing some takes
+    - lists audio no take refers to (left by a save that was killed); --delete-orphans removes it
+    - fixes the WAV headers of recordings a crash cut short
+
+    Example: voicecoach repair --delete-orphans
+    """
+    from ..audio.wavio import repair_takes
+    from ..store.db import open_store
+    from ..store.repair import repair as run_repair
+
+    with open_store() as store:
+        fixed = [f"{s.path.name} ({s.duration_s:.1f} s)" for s in repair_takes(store.takes_dir)]
+        report = run_repair(store, delete_orphans=delete_orphans)
+        report.recordings_fixed = fixed
+        total = len(store.list_takes())
+        takes_dir = store.takes_dir
+    if as_json:
+        print_json({**report.to_dict(), "takes": total})
+        return
+    out = click.echo  # plain lines: paths must not be wrapped
+    if report.damaged_moved_to:
+        out(f"The database was damaged: moved to {report.damaged_moved_to} and rebuilt.")
+    out(f"{total} take(s) in the history; {report.added} added from sidecars in {takes_dir}"
+        + (f", {report.sidecars_written} sidecar(s) written" if report.sidecars_written else "") + ".")
+    for old, new in report.renumbered:
+        out(f"  take #{old} came back as #{new} (its number was taken)")
+    for why in report.unreadable_sidecars:
+        out(f"  skipped sidecar {why}")
+    if report.missing_audio:
+        ids = ", ".join(f"#{i}" for i in report.missing_audio)
+        out(f"Audio missing for take(s) {ids}: put the files back, or `voicecoach delete ID`.")
+    for name in report.recordings_fixed:
+        out(f"Fixed the header of {name}, left by a crash.")
+    if report.orphans:
+        verb = "Deleted" if delete_orphans else "Found"
+        out(f"{verb} {len(report.orphans)} audio file(s) no take refers to "
+            f"({report.orphan_bytes / 1e6:.1f} MB, left by interrupted saves):")
+        for name in report.orphans:
+            out(f"  {takes_dir / name}")
+        if not delete_orphans:
+            out("Keep one with `voicecoach score FILE`; remove them all with `voicecoach repair "
+                "--delete-orphans`.")
+    else:
+        out("No orphaned audio.")

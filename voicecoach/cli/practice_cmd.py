@@ -31,6 +31,10 @@ def practice_round(*, scenario_id: str | None, input_spec: str | None, max_secon
                                           speak=False if not speak else None)
     source = open_source(input_spec, speed=speed, tail_silence_s=options.end_silence_s + 0.5)
     scorer = Scorer(ScoreOptions.from_config(cfg))
+    if options.speak:  # the voice loads while the person answers, not after
+        from ..audio.tts import TTSOptions, warm_up
+
+        warm_up(TTSOptions.from_config(cfg.section("tts")))
     ui = LiveDisplay(err)
 
     def exit_now() -> None:
@@ -45,27 +49,38 @@ def practice_round(*, scenario_id: str | None, input_spec: str | None, max_secon
             click.echo(f"No speech heard, so there is nothing to score. The take is kept at {take.path}", err=True)
             if as_json:
                 print_json(data)
+            if take.stop_reason == "disk_full":
+                click.echo(f"voicecoach: {take.detail}", err=True)
+                return 1
             return 0
         feedback, spoken = coach_take(data, task, cfg)
+        speaking = None
+        if options.speak and spoken:  # renders while the result is saved and shown, plays right after
+            from ..audio.tts import Speaking, TTSOptions
+
+            speaking = Speaking(spoken, TTSOptions.from_config(cfg.section("tts")), hold=True)
         try:
             data["take_id"] = save_take(data, take, task, options)
         except Exception as exc:  # noqa: BLE001 - history is a bonus; the take file is already safe
             click.echo(f"Could not record the take in the history ({exc}); the file is kept at {take.path}", err=True)
-    # the result is out before any speech, so a script reading --json never waits on TTS
+    # printed while the feedback renders, and before it plays: a script reading --json never waits on TTS
     if as_json:
         print_json(data)
     else:
         render_result(console(), data, feedback)
     sys.stdout.flush()
-    if options.speak and spoken:
-        from ..audio.tts import TTSOptions, TTSUnavailable, speak as say_aloud
+    if speaking is not None:
+        from ..audio.tts import TTSUnavailable
 
         try:
-            say_aloud(spoken, TTSOptions.from_config(cfg.section("tts")))
+            speaking.wait()  # lets it play, and waits for the end
         except TTSUnavailable as exc:
             click.echo(f"Feedback not spoken: {exc}", err=True)
             if as_json:  # the human output already listed it
                 click.echo(f"Feedback: {spoken}", err=True)
+    if take.stop_reason == "disk_full":  # scored and kept, but the person must act: say so last, and fail
+        click.echo(f"voicecoach: {take.detail}", err=True)
+        return 1
     return 0
 
 
@@ -139,10 +154,29 @@ def devices(input_spec, seconds, no_check, as_json):
 
 @main.command()
 @click.argument("text", nargs=-1, required=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False), metavar="FILE.wav",
+              help="Write the speech to this WAV instead of playing it (no audio device needed).")
+@click.option("--engine", type=click.Choice(["piper", "espeak-ng", "pyttsx3"]),
+              help="Use this engine instead of [tts] engine (no fallback to another one).")
 @guarded
-def say(text):
-    """Speak TEXT with the configured voice, rate and volume (the [tts] config section)."""
-    from ..config import load_config
-    from ..audio.tts import TTSOptions, speak
+def say(text, out, engine):
+    """Speak TEXT with the configured engine, voice, rate and volume (the [tts] config section).
 
-    speak(" ".join(text), TTSOptions.from_config(load_config().section("tts")))
+    \b
+    Examples:
+      voicecoach say "Lead with the problem in one sentence."
+      voicecoach say "Slow down." --out slow.wav --engine espeak-ng
+    """
+    from dataclasses import replace
+
+    from ..config import load_config
+    from ..audio.tts import TTSOptions, speak, synthesize_to_file
+
+    options = TTSOptions.from_config(load_config().section("tts"))
+    if engine:
+        options = replace(options.for_engine(engine), fallback=())
+    if out:
+        path = synthesize_to_file(" ".join(text), out, options)
+        click.echo(str(path))
+    else:
+        speak(" ".join(text), options)

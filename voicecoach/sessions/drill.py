@@ -278,8 +278,8 @@ def _quote(text: str, words: int = 6) -> str:
 
 
 def summary_sentences(data: Mapping[str, Any]) -> list[str]:
-    """The spoken summary, most useful first: short sentences (each well under the ~10 s that
-    pyttsx3's espeak driver renders in one piece), spoken one by one."""
+    """The spoken summary, most useful first: short sentences, so the first is heard soon (tts
+    plays each one as soon as it is rendered)."""
     cal = data.get("calibration")
     if cal:
         s = cal["suggested"]

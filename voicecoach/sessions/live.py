@@ -21,6 +21,7 @@ STOP_TEXT = {
     "enter": "Enter pressed",
     "interrupt": "Ctrl-C (the take is kept; Ctrl-C again leaves at once)",
     "source_ended": "the input ended",
+    "disk_full": "the disk is full (the recording so far is kept)",
 }
 
 

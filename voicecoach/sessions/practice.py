@@ -97,7 +97,7 @@ class PracticeUI(Protocol):
 @dataclass(frozen=True)
 class Take:
     path: Path
-    stop_reason: str  # end_silence | max_seconds | enter | interrupt | source_ended
+    stop_reason: str  # end_silence | max_seconds | enter | interrupt | source_ended | disk_full
     detail: str | None  # the source's own reason when it ended by itself
     stream: StreamResult
     result: ScoreResult
@@ -178,6 +178,9 @@ def record_take(source, scorer, options: PracticeOptions, *, max_seconds: float,
             block = source.read(0.05)
             if block is not None and block.size:
                 writer.write(block)
+                if writer.error is not None:  # disk full: what is on disk is the take
+                    reason = "disk_full"
+                    break
                 status = session.feed(block)
                 if on_status is not None:
                     on_status(status)
@@ -205,6 +208,11 @@ def record_take(source, scorer, options: PracticeOptions, *, max_seconds: float,
     result = ScoreResult(result.path, result.duration_s, result.model, result.transcript, result.delivery,
                          timing, result.no_speech, dict(result.extra))
     detail = source.end_reason if reason == "source_ended" else None
+    if reason == "disk_full":
+        from ..audio.wavio import disk_message
+
+        detail = (f"{disk_message(writer.error, path)}; the {writer.duration_s:.1f} s recorded are kept at {path} "
+                  f"(free some space before the next take)")
     return Take(path, reason, detail, stream, result, finalize_s)
 
 

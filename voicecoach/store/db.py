@@ -7,16 +7,18 @@ Safety: the audio is written (to a temp name, fsynced, renamed) BEFORE the row t
 it is inserted, and each take is one BEGIN IMMEDIATE transaction, so a crash or kill mid-save
 leaves at worst an unreferenced audio file, never a row pointing at nothing or a torn row.
 `busy_timeout` makes concurrent writers wait for each other instead of failing.
+
+Healing (repair.py): each take also gets a JSON sidecar beside its audio (sidecar.py), written
+inside the save's transaction before COMMIT, so the takes folder can rebuild the database. A
+database SQLite calls corrupt or "not a database" is moved aside and rebuilt from the sidecars
+on the spot, with one notice line; `voicecoach repair` does the same on demand.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
-import numbers
 import os
-import re
 import shutil
 import sqlite3
 import time
@@ -28,7 +30,9 @@ from typing import Any, Iterator, Mapping
 
 from ..config import user_dir
 from ..errors import UnusableInput, VoiceCoachError
+from . import sidecar
 from .migrations import migrate
+from .records import _dumps, _fsync_dir, _now_iso, key_figures, strip_secrets  # noqa: F401 - re-exported
 
 log = logging.getLogger("voicecoach")
 
@@ -79,101 +83,6 @@ class Take:
                 "result": self.result}
 
 
-# ---- pure helpers ---------------------------------------------------------------------------
-
-_SECRET_PARTS = {"key", "apikey", "token", "secret", "password", "passwd", "credential", "credentials"}
-
-
-def _is_secret_name(name: str) -> bool:
-    # "api_key", "OPENAI_API_KEY", "apiKey", "access_token", "client_secret" go; "key_points",
-    # "max_tokens" stay: judge by the last word of the name, plus any name containing secret/password
-    low = name.lower()
-    if "secret" in low or "password" in low or "apikey" in low.replace("_", "").replace("-", ""):
-        return True
-    parts = [p for p in re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()) if p]
-    return bool(parts) and parts[-1] in _SECRET_PARTS
-
-
-def _looks_like_key(value: Any) -> bool:
-    return isinstance(value, str) and bool(re.fullmatch(r"(sk|pk|rk)-[A-Za-z0-9_\-]{16,}", value.strip()))
-
-
-def strip_secrets(value: Any) -> Any:
-    """`value` with every key named like a credential (and any sk-... string) removed, recursively."""
-    if isinstance(value, Mapping):
-        return {str(k): strip_secrets(v) for k, v in value.items()
-                if not _is_secret_name(str(k)) and not _looks_like_key(v)}
-    if isinstance(value, (list, tuple)):
-        return [strip_secrets(v) for v in value if not _looks_like_key(v)]
-    return value
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, Mapping):  # tolerate {"score": 72} where a bare number was expected
-        value = value.get("score")
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
-def key_figures(result: Mapping[str, Any]) -> dict[str, float | None]:
-    """The columns listed by `history`; every optional part of the result may be absent."""
-    delivery = result.get("delivery") or {}
-    structure = result.get("structure") or {}
-    return {
-        "duration_s": _number(result.get("duration_s")),
-        "wpm": _number(delivery.get("wpm")),
-        "fillers_per_100_words": _number(delivery.get("fillers_per_100_words")),
-        "structure_score": _number(structure.get("score")) if isinstance(structure, Mapping) else None,
-        "overall": _number(result.get("overall")),
-    }
-
-
-def _now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, Path):
-        return str(obj)
-    if hasattr(obj, "item"):  # numpy scalars
-        return obj.item()
-    if isinstance(obj, (set, frozenset, tuple)):
-        return list(obj)
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None  # NaN/inf are not JSON; a metric that could not be computed is "absent"
-    if isinstance(value, Mapping):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
-
-
-def _dumps(value: Any) -> str:
-    try:
-        return json.dumps(value, ensure_ascii=False, default=_json_default, allow_nan=False)
-    except ValueError:
-        return json.dumps(_finite(value), ensure_ascii=False, default=_json_default, allow_nan=False)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 # ---- the store ------------------------------------------------------------------------------
 
 class Store:
@@ -185,14 +94,48 @@ class Store:
         self.takes_dir = self.root / TAKES_DIR
         self.root.mkdir(parents=True, exist_ok=True)
         self.takes_dir.mkdir(parents=True, exist_ok=True)
+        self.healed_from: Path | None = None  # where a damaged database was moved, when it was
+        try:
+            self._connect()
+        except sqlite3.DatabaseError as exc:
+            from .repair import heal, is_damage
+
+            if not is_damage(exc, self.db_path):
+                raise VoiceCoachError(f"cannot open the history database {self.db_path}: {exc}") from exc
+            heal(self, exc)
+        if not (self.takes_dir / sidecar.BACKFILLED).exists():
+            from .repair import backfill_sidecars
+
+            backfill_sidecars(self)
+
+    def _connect(self) -> None:
         # autocommit mode: we issue BEGIN IMMEDIATE ourselves so the write lock is taken up front
         self.conn = sqlite3.connect(str(self.db_path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self._enable_wal()
-        # FULL: a committed take survives a power cut too, at the cost of one more fsync per save
-        self.conn.execute("PRAGMA synchronous = FULL")
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        migrate(self.conn)
+        try:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._enable_wal()
+            # FULL: a committed take survives a power cut too, at the cost of one more fsync per save
+            self.conn.execute("PRAGMA synchronous = FULL")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            migrate(self.conn)
+            self.conn.execute("SELECT count(*) FROM takes").fetchone()  # reads the table's pages once
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _healing(self, fn, *args, **kwargs):
+        """Run `fn`; when SQLite finds the database damaged, heal it (move aside, rebuild from the
+        sidecars) and run `fn` once more."""
+        try:
+            return fn(*args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            from .repair import heal, is_damage
+
+            if not is_damage(exc, self.db_path):
+                raise
+            self.conn.close()
+            heal(self, exc)
+            return fn(*args, **kwargs)
 
     def _enable_wal(self) -> None:
         # switching a fresh file to WAL takes an exclusive lock; with several processes opening at
@@ -241,27 +184,47 @@ class Store:
         settings_json = _dumps(strip_secrets(settings or {}))
         figures = key_figures(result)
 
+        row = (kind, scenario_id, result_json, _dumps(model), settings_json, figures)
         rel, created = (self._place_audio(Path(audio_path), move_audio) if audio_path else (None, False))
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                cur = self.conn.execute(
-                    "INSERT INTO takes (created_at, kind, scenario_id, audio_path, result_json, model_json,"
-                    " settings_json, duration_s, wpm, fillers_per_100_words, structure_score, overall)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (_now_iso(), kind, scenario_id, rel, result_json, _dumps(model), settings_json,
-                     figures["duration_s"], figures["wpm"], figures["fillers_per_100_words"],
-                     figures["structure_score"], figures["overall"]))
-                take_id = int(cur.lastrowid)
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
+            take_id = self._healing(self._insert, rel, *row)
         except BaseException:
             if created and rel:  # the row never landed: do not leave a copy nobody references
                 (self.root / rel).unlink(missing_ok=True)
             raise
         log.info("store: saved take %d (%s) audio=%s", take_id, kind, rel)
+        return take_id
+
+    def _insert(self, rel, kind, scenario_id, result_json, model_json, settings_json, figures) -> int:
+        """The row and its sidecar in one write transaction; the sidecar lands first, so a kill
+        before COMMIT leaves a take that `repair` can still index."""
+        side = None
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            # the id is chosen under the write lock, so the sidecar can carry it before the INSERT
+            take_id = int(self.conn.execute(
+                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'takes'), 0),"
+                " coalesce((SELECT max(id) FROM takes), 0)) + 1").fetchone()[0])
+            created_at = _now_iso()
+            side = sidecar.sidecar_path(self.takes_dir, rel, take_id)
+            sidecar.write(side, sidecar.record(take_id, created_at, kind, scenario_id, rel, result_json,
+                                               model_json, settings_json))
+            self.conn.execute(
+                "INSERT INTO takes (id, created_at, kind, scenario_id, audio_path, result_json, model_json,"
+                " settings_json, duration_s, wpm, fillers_per_100_words, structure_score, overall)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (take_id, created_at, kind, scenario_id, rel, result_json, model_json, settings_json,
+                 figures["duration_s"], figures["wpm"], figures["fillers_per_100_words"],
+                 figures["structure_score"], figures["overall"]))
+            self.conn.execute("COMMIT")
+        except BaseException:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # the transaction is already gone (the error that brought us here ended it)
+            if side is not None:
+                side.unlink(missing_ok=True)
+            raise
         return take_id
 
     def _place_audio(self, src: Path, move: bool) -> tuple[str, bool]:
@@ -306,13 +269,20 @@ class Store:
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
-        # audio goes after the commit: a crash in between leaves an orphan file, not a dangling row
+        # sidecar and audio go after the commit: a crash in between leaves a file `repair` lists
+        # (or a take it brings back), never a row pointing at nothing
+        side = sidecar.find(self.takes_dir, take.audio_rel, take.id)
+        if side is not None:
+            side.unlink(missing_ok=True)
         if take.audio_rel and not still_used:
             (self.root / take.audio_rel).unlink(missing_ok=True)
         return take
 
     # -- reading --
     def get_take(self, take_id: int) -> Take:
+        return self._healing(self._get_take, take_id)
+
+    def _get_take(self, take_id: int) -> Take:
         row = self.conn.execute(f"SELECT {_COLUMNS} FROM takes WHERE id = ?", (int(take_id),)).fetchone()
         if row is None:
             raise TakeNotFound(f"no take #{take_id} in {self.db_path}; `voicecoach history` lists the takes")
@@ -320,6 +290,9 @@ class Store:
 
     def list_takes(self, scenario_id: str | None = None, kind: str | None = None) -> list[Take]:
         """Takes oldest first, optionally of one scenario and/or kind."""
+        return self._healing(self._list_takes, scenario_id, kind)
+
+    def _list_takes(self, scenario_id: str | None, kind: str | None) -> list[Take]:
         where, args = [], []
         if scenario_id is not None:
             where.append("scenario_id = ?")
@@ -341,11 +314,30 @@ class Store:
                                f"voicecoach); put it back there, or `voicecoach delete {take.id}`")
         return path
 
-    def orphan_audio(self) -> list[Path]:
-        """Files under takes/ no row references (left by a save killed before its commit)."""
-        used = {r[0] for r in self.conn.execute("SELECT audio_path FROM takes WHERE audio_path IS NOT NULL")}
-        return sorted(p for p in self.takes_dir.iterdir()
-                      if p.is_file() and f"{TAKES_DIR}/{p.name}" not in used)
+    def orphan_audio(self, min_age_s: float = 60.0) -> list[Path]:
+        """Files under takes/ that no row and no sidecar references: audio left by a save killed
+        before its sidecar was written, and `.part` files of a killed copy. Files younger than
+        `min_age_s` are left out: another process may be recording or saving them right now."""
+        used = {r[0] for r in self._healing(
+            lambda: self.conn.execute("SELECT audio_path FROM takes WHERE audio_path IS NOT NULL").fetchall())}
+        found, _bad = sidecar.scan(self.takes_dir)
+        used |= {str(s.record.get("audio")) for s in found if s.record.get("audio")}
+        now = time.time()
+        out = []
+        for p in self.takes_dir.iterdir():
+            if not p.is_file() or f"{TAKES_DIR}/{p.name}" in used:
+                continue
+            if p.name.startswith(".") and not p.name.endswith(".part"):
+                continue  # the backfill marker
+            if p.suffix == sidecar.SUFFIX and not p.name.startswith("."):
+                continue  # a sidecar, not audio
+            try:
+                if now - p.stat().st_mtime < min_age_s:
+                    continue
+            except OSError:
+                continue
+            out.append(p)
+        return sorted(out)
 
     def integrity_ok(self) -> bool:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
