@@ -62,7 +62,10 @@ def render_drill(out, data: Mapping[str, Any]) -> None:
               f"{'--' if pct is None else f'{pct:.0f}%'} of speaking time  (overall {pace}, counted on {counted})")
     shares = dr["band_shares_pct"]
     out.print(f"  below {shares['below']:.0f}%  in {shares['in']:.0f}%  above {shares['above']:.0f}%")
-    if dr["passage_read_pct"] is not None and dr["passage_read_pct"] < 100:
+    if dr.get("off_passage"):
+        out.print(f"  [bold]not the passage[/bold]: only {dr['passage_read_pct']:.0f}% of it was read, so the pace "
+                  "is counted on what you said")
+    elif dr["passage_read_pct"] is not None and dr["passage_read_pct"] < 100:
         out.print(f"  read {dr['passage_read_pct']:.0f}% of the passage")
     if data["windows"]:
         out.print(f"[bold]Pace per {dr['window_s']:.0f} s[/bold]")

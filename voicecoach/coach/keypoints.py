@@ -136,8 +136,6 @@ def match_phrase(phrase: str, heard: Heard, synonyms: Synonyms, ratio: float = 0
     only those may be matched by sound, as plain words have too many sound-alikes.
     """
     whole = "".join(spoken_words(phrase))
-    if len(whole) >= 5 and whole in heard.joins and len(spoken_words(phrase)) > 1:
-        return 1.0, "spoken form"
     want = phrase_tokens(phrase, synonyms)
     if not want:
         return 0.0, ""
@@ -155,6 +153,10 @@ def match_phrase(phrase: str, heard: Heard, synonyms: Synonyms, ratio: float = 0
             found, confidence, how = found + 1, min(confidence, 0.8), "spoken form"
         elif t in terms and (c := _by_sound(t, heard)) > 0:
             found, confidence, how = found + 1, min(confidence, c), "sound"
+    if found == len(unique):
+        return confidence, how
+    if len(whole) >= 5 and whole in heard.joins and len(spoken_words(phrase)) > 1:
+        return 1.0, "spoken form"  # said as one word: "readfilesync" for "read file sync"
     if found >= min(need, len(unique)):
         return confidence, how
     if whole in terms and len(sound_key(whole)) >= 4:

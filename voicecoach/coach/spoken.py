@@ -44,6 +44,7 @@ def raw_words(text: str) -> list[str]:
     """Lower-case words with identifiers split; "600,000" stays one number."""
     text = text.replace("\u2019", "'")
     text = re.sub(r"(?<=\d)\s?,\s?(?=\d{3}\b)", "", text)  # 600,000 and Whisper's "600 ,000"
+    text = re.sub(r"(?<=\w)\s+-\s+(?=\w)", " minus ", text).replace("+", " plus ")  # page - 1, n+1
     out: list[str] = []
     for token in _WORD.findall(text):
         if token == "%":
