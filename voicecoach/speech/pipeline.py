@@ -17,6 +17,7 @@ import numpy as np
 from ..audio.load import SAMPLE_RATE, load_audio
 from ..config import Config, load_config
 from .fillers import RecoveryOptions
+from .hints import hint_prompt
 from .lexicon import Lexicon
 from .metrics import DeliveryOptions, analyze, mark_fillers
 from .transcribe import ModelOptions, Transcriber, load_transcriber
@@ -38,6 +39,9 @@ class ScoreOptions:
     verbatim_prompt: bool = True
     max_audio_s: float = 3600.0
     recovery: RecoveryOptions = field(default_factory=RecoveryOptions)
+    # terms to bias recognition toward (a scenario's vocabulary, as plain strings; speech/hints.py)
+    vocabulary: tuple[str, ...] = ()
+    hint_style: str = "glossary"
 
     @classmethod
     def from_config(cls, cfg: Config, *, model: str | None = None, device: str | None = None,
@@ -52,6 +56,7 @@ class ScoreOptions:
             recover_fillers=bool(f.get("recover", True)) if recover_fillers is None else recover_fillers,
             max_audio_s=float(m.get("max_audio_s", 3600)),
             recovery=RecoveryOptions(recover_gaps=bool(f.get("recover_gaps", False))),
+            hint_style=str(cfg.section("vocabulary").get("hint_style", "glossary")),
         )
 
 
@@ -77,6 +82,9 @@ class Scorer:
         if context:
             # Whisper continues the style of the END of its prompt: the verbatim sample goes last
             prompt = f"{context[-150:]} {prompt or ''}".strip()
+        hints = hint_prompt(self.options.vocabulary, self.options.hint_style)
+        if hints:  # the terms first, so the answer so far and the verbatim sample stay nearest the audio
+            prompt = f"{hints} {prompt or ''}".strip()
         words = self.transcriber.transcribe(samples, prompt=prompt)
         if self.options.recover_fillers:
             from .fillers import recover_fillers, recover_missed_speech
