@@ -114,9 +114,15 @@ def phrase_tokens(phrase: str, synonyms: Synonyms) -> tuple[str, ...]:
 
 
 def _negated(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
-    """The phrase's first content word is only ever heard right after a negation."""
-    positions = [i for i, t in enumerate(sequence) if want and t == want[0]]
-    return bool(positions) and all("not" in sequence[max(0, i - 3):i] for i in positions)
+    """A word of the phrase is only ever heard right after a negation ("the client has no
+    timeout" proposes no client timeout). A phrase that holds a negation itself is taken as is."""
+    if "not" in want:
+        return False
+    for word in want:
+        positions = [i for i, t in enumerate(sequence) if t == word]
+        if positions and all("not" in sequence[max(0, i - 3):i] for i in positions):
+            return True
+    return False
 
 
 def _by_sound(target: str, heard: Heard) -> float:

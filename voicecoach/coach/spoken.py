@@ -22,7 +22,8 @@ UNITS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen".split())}
 TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
-SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000,
+          "hundreds": 100, "thousands": 1000}  # "the five hundreds stop": HTTP 500s
 # "oh" is a zero only between other digits ("four oh four"); on its own it is a word
 ZERO_WORDS = {"oh", "o"}
 # the names of symbols people read aloud in code: the symbol itself is dropped too

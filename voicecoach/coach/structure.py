@@ -306,9 +306,6 @@ def score_structure(words: Sequence[Word | Mapping[str, Any]], scenario: Scenari
     coverage = {name: bool(idxs) for name, idxs in hits.items()}
     content, fix_matches, missing, examples, verdict, other = None, None, [], {}, None, None
     if scenario is not None:
-        weights = {p.name: float(opts.point_weights.get(p.name, opts.other_point_weight)) for p in scenario.key_points}
-        total = sum(weights.values()) or 1.0
-        content = int(round(100.0 * sum(w for n, w in weights.items() if coverage[n]) / total))
         core = [n for n in ("root_cause", "fix") if n in coverage] or list(coverage)
         # the wrong bug only when the answer names another defect and not the real one: a right
         # answer in words the matcher missed is "unclear", never "wrong bug"
@@ -317,6 +314,11 @@ def score_structure(words: Sequence[Word | Mapping[str, Any]], scenario: Scenari
         else:
             other = other_defect(sentences, labels, scenario)
             fix_matches, verdict = (False, "wrong_bug") if other else (None, "unclear")
+        if verdict == "wrong_bug":  # its test, edge case and impact are those of the other bug
+            coverage = {n: v and n == "symptom" for n, v in coverage.items()}
+        weights = {p.name: float(opts.point_weights.get(p.name, opts.other_point_weight)) for p in scenario.key_points}
+        total = sum(weights.values()) or 1.0
+        content = int(round(100.0 * sum(w for n, w in weights.items() if coverage[n]) / total))
         missing = [{"point": p.name, "example": p.phrases[0]} for p in scenario.key_points if not coverage[p.name]]
         # the first sentence of each reference part: an example short enough to quote in feedback
         examples = {k: re.split(r"(?<=[.!?])\s", v)[0].rstrip(".") for k, v in scenario.reference_parts().items()}

@@ -33,8 +33,8 @@ LANGUAGE_NAMES = {"javascript": "JavaScript", "python": "Python", "go": "Go", "j
 
 def _is_identifier(word: str) -> bool:
     """Written like code: camelCase, PascalCase with a second capital, snake_case, or letters with digits."""
-    if len(word) < 4 or word.lower() in KEYWORDS:
-        return False
+    if len(word) < 4 or word.lower() in KEYWORDS or (word.isupper() and "_" not in word):
+        return False  # SELECT, WHERE, DATE: keywords and constants Whisper writes anyway
     inner_capital = any(c.isupper() for c in word[1:])
     return inner_capital or "_" in word.strip("_") or (any(c.isdigit() for c in word) and any(c.isalpha() for c in word))
 
@@ -80,7 +80,9 @@ def scenario_context(scenario: Scenario | None) -> str:
     if scenario is None:
         return ""
     name = LANGUAGE_NAMES.get(scenario.language, scenario.language.capitalize())
-    return f"{name} ({scenario.framework})" if scenario.framework else name
+    if not scenario.framework:
+        return name
+    return scenario.framework if scenario.framework.startswith(name) else f"{name} ({scenario.framework})"
 
 
 def recognition_terms(scenario: Scenario | None, cfg: Config | None = None) -> tuple[str, ...]:
