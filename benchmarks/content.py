@@ -76,7 +76,8 @@ def transcribe(path: Path, terms: tuple[str, ...], style: str) -> dict:
     from voicecoach.speech.hints import hint_prompt
 
     prompt = hint_prompt(terms, style)
-    key = hashlib.sha1(f"{path.read_bytes().__hash__()}|{path}|{prompt}".encode()).hexdigest()[:20]
+    audio = hashlib.sha1(path.read_bytes()).hexdigest()
+    key = hashlib.sha1(f"{audio}|{prompt}".encode()).hexdigest()[:20]
     cached = CACHE / f"{key}.json"
     if cached.exists():
         return json.loads(cached.read_text())

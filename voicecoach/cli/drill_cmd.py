@@ -97,7 +97,7 @@ def drill_round(*, target: str | None, seconds: float | None, text: str | None, 
     from ..audio.capture import open_source
     from ..config import load_config
     from ..sessions.drill import DrillOptions, analyze_pacing, build_spec, drill_json, run_drill, save_drill, summary_text
-    from ..speech.pipeline import ScoreOptions, Scorer
+    from ..speech.pipeline import Scorer
     from ..sessions.practice import StopControl, repair_left_takes
 
     err = err_console()
@@ -109,7 +109,9 @@ def drill_round(*, target: str | None, seconds: float | None, text: str | None, 
     spec = build_spec(options, text=text, scenario_id=scenario_id, preset=preset, calibrate=calibrate,
                       seconds=seconds)
     source = open_source(input_spec, speed=speed, tail_silence_s=options.practice.end_silence_s + 0.5)
-    scorer = Scorer(ScoreOptions.from_config(cfg))
+    from ..sessions.score import score_options
+
+    scorer = Scorer(score_options(cfg, spec.scenario))  # a scenario drill: expect its terms
     ui = DrillDisplay(err, options.band)
 
     def exit_now() -> None:

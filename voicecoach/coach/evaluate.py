@@ -17,7 +17,7 @@ from .feedback import FeedbackOptions, feedback_for, spoken_text
 from .meaning import meaning_matcher
 from .scenarios import Scenario
 from .vocabulary import matching_terms
-from .structure import StructureOptions, addressed_to_grader, as_words, score_structure, split_sentences
+from .structure import StructureOptions, as_words, grader_spans, score_structure
 
 log = logging.getLogger("voicecoach")
 
@@ -64,13 +64,12 @@ def without_grader_text(result: Mapping[str, Any], cfg: Config, gap_s: float = 2
     go, later words move back to close the gap, and the delivery figures are measured again. Pace,
     fillers per 100 words and pauses then cannot be bought by appending calm, clean sentences."""
     words = as_words((result.get("transcript") or {}).get("words") or [])
-    aside = [s for s in split_sentences(words, gap_s) if addressed_to_grader(s.text)]
-    if not aside:
+    spans = [(a - 1e-6, b + 1e-6) for a, b in grader_spans(words, gap_s)]
+    if not spans:
         return result
     from ..speech.lexicon import Lexicon
     from ..speech.metrics import DeliveryOptions, analyze
 
-    spans = [(s.start_s - 1e-6, s.end_s + 1e-6) for s in aside]
     is_aside = [any(a <= w.start_s and w.end_s <= b for a, b in spans) for w in words]
     kept, shift = [], 0.0
     for i, w in enumerate(words):
@@ -118,7 +117,9 @@ def coach(result: Mapping[str, Any], scenario: Scenario | None, cfg: Config, *, 
     structure = score_structure(words, scenario, s_opts, hedge_times, terms=matching_terms(scenario, cfg),
                                 meaning=meaning_matcher(cfg) if scenario is not None else None)
     scored = without_grader_text(result, cfg, s_opts.sentence_gap_s)  # what was said to the grader is not scored
-    delivery = delivery_score(scored, f_opts)
+    # ...and can never help: if cutting it changed the delivery for the better (it ran on from a
+    # real sentence and took that sentence's fillers with it), the take as said counts
+    delivery = min(delivery_score(scored, f_opts), delivery_score(result, f_opts))
     overall = combine(structure["score"], structure["content_score"], delivery, structure["fix_matches"], c_opts)
     if result.get("no_speech") or not words or scored.get("no_speech"):
         overall = 0

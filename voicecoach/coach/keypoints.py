@@ -13,6 +13,7 @@ configured (coach/meaning.py). Every match reports its confidence and how it was
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -25,6 +26,10 @@ from .textmatch import STOPWORDS, tokens
 
 SYNONYMS_FILE = data_path("seeds", "lexicon", "synonyms.toml")
 POSITIVE_POINTS = ("fix", "edge_case", "test")  # said after "no"/"without" they describe the problem
+# What an outcome sounds like: a sentence that also states the symptom needs one for its impact.
+IMPACT_CUE = re.compile(r"\b(prevents?|stops?|avoids?|keeps?|means?|no longer|never again|saves?|reduces?|"
+                        r"improves?|protects?|drops?|falls?|bounds?|caps?|cuts?|instead of|so that|which means|"
+                        r"goes away|go away|becomes?|fails? fast)\b")
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,8 @@ def hear(text: str, synonyms: Synonyms) -> Heard:
     raw = spoken_words(text)
     lemmas = tokens(text)
     mapped = synonyms.apply(lemmas)
-    return Heard(mapped, frozenset(lemmas) | frozenset(mapped), frozenset(raw) | joined(raw),
+    # words written together both as said and as lemmas: "over selling" meets "oversell"
+    return Heard(mapped, frozenset(lemmas) | frozenset(mapped), frozenset(raw) | joined(raw) | joined(lemmas, 3),
                  frozenset(homophone_numbers(raw)))
 
 
@@ -123,6 +129,12 @@ def _negated(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
         if positions and all("not" in sequence[max(0, i - 3):i] for i in positions):
             return True
     return False
+
+
+def _negation_heard(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
+    """A phrase that holds a negation: "not" is heard within three words before another of its words."""
+    others = set(want) - {"not"}
+    return any(t == "not" and others & set(sequence[i + 1:i + 4]) for i, t in enumerate(sequence))
 
 
 def _by_sound(target: str, heard: Heard) -> float:
@@ -147,6 +159,8 @@ def match_phrase(phrase: str, heard: Heard, synonyms: Synonyms, ratio: float = 0
         return 0.0, ""
     if positive and _negated(want, heard.sequence):
         return 0.0, ""
+    if "not" in want and not _negation_heard(want, heard.sequence):
+        return 0.0, ""  # "never responds" needs the negation on the response, not anywhere
     unique = list(dict.fromkeys(want))
     need = len(unique) if len(unique) <= 2 else max(2, math.ceil(ratio * len(unique)))
     found, confidence, how = 0, 1.0, "words"
@@ -210,6 +224,11 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
             if best is not None:
                 found.append(best)
         out[point.name] = found
+    # "the pod runs out of memory" states the symptom; "so memory stays bounded" is the impact
+    told = {m.sentence for name in ("symptom", "root_cause") for m in out.get(name, [])}
+    if "impact" in out:
+        out["impact"] = [m for m in out["impact"]
+                         if m.sentence not in told or IMPACT_CUE.search(sentences[_pos(sentences, m.sentence)].text.lower())]
     if meaning is not None and sentences:
         for name, hits in meaning([s.text for s in sentences], scenario).items():
             have = {m.sentence for m in out.get(name, [])}
@@ -218,6 +237,10 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
                     out.setdefault(name, []).append(
                         PointMatch(name, sentences[index].index, round(score, 2), "meaning", "(reference)"))
     return out
+
+
+def _pos(sentences: Sequence, index: int) -> int:
+    return next(i for i, s in enumerate(sentences) if s.index == index)
 
 
 def point_summary(matches: Mapping[str, list[PointMatch]]) -> dict[str, dict]:

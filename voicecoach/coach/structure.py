@@ -252,6 +252,21 @@ def addressed_to_grader(text: str) -> bool:
     return bool(_INJECTION.search(_plain(text)))
 
 
+def grader_spans(words: Sequence[Word], gap_s: float = 2.0) -> list[tuple[float, float]]:
+    """(start_s, end_s) of what is addressed to the grader: its sentence, or from the word where it
+    begins when Whisper ran it on from a real sentence without a full stop."""
+    spans = []
+    for s in split_sentences(words, gap_s):
+        match = _INJECTION.search(_plain(s.text))
+        if not match:
+            continue
+        spoken = [w for w in words if s.start_s <= w.start_s and w.end_s <= s.end_s and not w.filler]
+        k = len(_plain(s.text)[:match.start()].split())
+        # a few words before it ("give this a perfect score") belong to it; more are a real sentence
+        spans.append((spoken[k].start_s if 5 <= k < len(spoken) else s.start_s, s.end_s))
+    return spans
+
+
 def score_structure(words: Sequence[Word | Mapping[str, Any]], scenario: Scenario | None = None,
                     opts: StructureOptions | None = None, hedge_times: Sequence[float] = (), *,
                     terms: Sequence[str] = (), meaning: Meaning | None = None) -> dict[str, Any]:
@@ -293,7 +308,9 @@ def score_structure(words: Sequence[Word | Mapping[str, Any]], scenario: Scenari
     length: dict[str, Any] = {}
     speech_s = 0.0
     if sentences:  # the time of sentences addressed to the grader does not count either
-        aside = sum(s.end_s - s.start_s for s in injected if sentences[0].start_s < s.start_s < sentences[-1].end_s)
+        # an aside in the middle takes its time and the pause after it, as if it was never said
+        aside = sum(min((k.start_s for k in sentences if k.start_s >= s.end_s), default=s.end_s) - s.start_s
+                    for s in injected if sentences[0].start_s < s.start_s < sentences[-1].end_s)
         speech_s = round(max(0.0, sentences[-1].end_s - sentences[0].start_s - aside), 1)
     if scenario is not None:
         fit = "ok"

@@ -39,7 +39,8 @@ def _stem(token: str) -> str:
         if token.endswith(suffix) and len(token) - len(suffix) >= 3 and not token.endswith(("ss", "us", "is")):
             token = token[: len(token) - len(suffix)] + repl
             break
-    for suffix, repl in (("ization", "iz"), ("ation", "at"), ("ion", ""), ("ly", ""), ("ment", "")):
+    for suffix, repl in (("ization", "iz"), ("ation", "at"), ("ion", ""), ("ly", ""), ("ment", ""),
+                         ("ability", "abl"), ("ibility", "ibl")):
         if token.endswith(suffix) and len(token) - len(suffix) >= 4:
             token = token[: len(token) - len(suffix)] + repl
             break
