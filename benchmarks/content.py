@@ -151,6 +151,41 @@ def print_eval(title: str, ev: dict, verbose: bool) -> None:
                 print(f"    {label}: {ev[label]}")
 
 
+def timing(scenarios: dict, terms_by_sid: dict, voice: str, cfg) -> dict:
+    """Best of 3 per reference clip, plain prompt vs vocabulary prompt, interleaved in one run;
+    and the coaching (structure + key points + meaning) per answer, model load apart."""
+    from voicecoach.audio.load import load_audio
+    from voicecoach.coach import meaning
+
+    plain_s = hinted_s = 0.0
+    for sid, s in scenarios.items():
+        samples = load_audio(clip(" ".join(s.reference_parts().values()), voice)).samples
+        runs = {"off": [], "glossary": []}
+        for _ in range(3):
+            for style in runs:
+                scorer = scorer_for(terms_by_sid[sid] if style != "off" else (), style)
+                t0 = time.perf_counter()
+                scorer.transcribe_recording(samples)
+                runs[style].append(time.perf_counter() - t0)
+        plain_s += min(runs["off"])
+        hinted_s += min(runs["glossary"])
+    t0 = time.perf_counter()
+    meaning.load_embedder()
+    load_s = time.perf_counter() - t0
+    answers = [result_for(" ".join(s.reference_parts().values())) for s in scenarios.values()]
+    t0 = time.perf_counter()
+    for data, s in zip(answers, scenarios.values()):
+        coach(data, s, cfg)
+    coach_ms = (time.perf_counter() - t0) / len(answers) * 1000
+    out = {"transcribe_plain_s": round(plain_s, 2), "transcribe_hinted_s": round(hinted_s, 2),
+           "ratio": round(hinted_s / plain_s, 3), "meaning_load_s": round(load_s, 2),
+           "coach_ms_per_answer": round(coach_ms, 1)}
+    print(f"time: transcription with the vocabulary prompt / without, {len(scenarios)} reference clips ({voice}), "
+          f"best of 3, interleaved: {hinted_s:.2f} s / {plain_s:.2f} s = {hinted_s / plain_s:.3f}x; "
+          f"meaning model load {load_s:.2f} s; coaching {coach_ms:.0f} ms per answer")
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", default="test", choices=("dev", "test", "all"))
@@ -159,6 +194,8 @@ def main() -> int:
     ap.add_argument("--text-only", action="store_true", help="paraphrases as text only: no synthesis, no model")
     ap.add_argument("--verbose", "-v", action="store_true")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON object at the end")
+    ap.add_argument("--timing", action="store_true",
+                    help="also time transcription with/without the prompt and the coaching (uncached, same run)")
     args = ap.parse_args()
     cfg = load_config()
     scenarios = {s.id: s for s in load_scenarios()}
@@ -177,7 +214,6 @@ def main() -> int:
     report["voices"] = voices
     terms_by_sid = {sid: recognition_terms(s, cfg) for sid, s in scenarios.items()}
     term_stats = {style: {"naive": [0, 0], "spoken": [0, 0]} for style in styles}
-    times = {style: 0.0 for style in styles}
     ref_rows = []
     for style in styles:
         ok = 0
@@ -186,9 +222,7 @@ def main() -> int:
             text = " ".join(s.reference_parts().values())
             for voice in voices:
                 wav = clip(text, voice)
-                t0 = time.perf_counter()
                 result = transcribe(wav, terms_by_sid[sid] if style != "off" else (), style)
-                times[style] += time.perf_counter() - t0
                 out = coach(result, s, cfg)
                 st = out["structure"]
                 missing = [m["point"] for m in st["missing"]]
@@ -206,6 +240,7 @@ def main() -> int:
         report.setdefault("reference", {})[style] = {"per_voice_ok": per_voice,
                                                       "mean_content": round(sum(r[2] for r in rows) / len(rows), 1)}
 
+    letters: dict[tuple[str, str], dict[str, int]] = {}
     for style in styles:
         scored, kept = [], []
         for a in answers:
@@ -214,6 +249,7 @@ def main() -> int:
                 result = transcribe(clip(a["text"], voice), terms_by_sid[a["scenario"]] if style != "off" else (), style)
                 scored.append(coach(result, s, cfg))
                 kept.append(a)
+                letters.setdefault((a["text"], voice), {})[style] = sum(c.isalnum() for c in result["transcript"]["text"])
                 syn, vocab = synonyms_for(s), term_joins(matching_terms(s, cfg))
                 heard = result["transcript"]["text"]
                 for term in mentioned(matching_terms(s, cfg), a["text"]):
@@ -225,12 +261,20 @@ def main() -> int:
         print_eval(f"paraphrases ({args.split}) spoken in {len(voices)} voices, prompt {style}", ev, args.verbose)
         report.setdefault("paraphrases_audio", {})[style] = {
             k: ev[k] for k in ("recall", "precision", "rank_failures", "wrong_bug_on_good")}
+    if "off" in styles:  # the coverage check: did a prompt make words vanish?
+        for style in (x for x in styles if x != "off"):
+            short = [(t[:40], v, n) for (t, v), n in letters.items() if n.get(style, 0) < 0.85 * n["off"]]
+            print(f"clips where the {style} prompt heard under 85% of the letters of no prompt: "
+                  f"{len(short)} of {len(letters)}" + (f": {short}" if short else ""))
+            report.setdefault("coverage", {})[style] = {"short_clips": len(short), "clips": len(letters)}
     for style in styles:
         n, s = term_stats[style]["naive"], term_stats[style]["spoken"]
         print(f"technical terms heard ({n[1]} mentions), prompt {style}: naive matching {n[0] / max(1, n[1]):.3f}, "
               f"spoken forms {s[0] / max(1, s[1]):.3f}")
         report.setdefault("terms", {})[style] = {"naive": round(n[0] / max(1, n[1]), 3),
                                                  "spoken": round(s[0] / max(1, s[1]), 3), "mentions": n[1]}
+    if args.timing:
+        report["timing"] = timing(scenarios, terms_by_sid, voices[0], cfg)
     if args.json:
         print(json.dumps(report))
     return 0

@@ -26,6 +26,11 @@ from .textmatch import STOPWORDS, tokens
 
 SYNONYMS_FILE = data_path("seeds", "lexicon", "synonyms.toml")
 POSITIVE_POINTS = ("fix", "edge_case", "test")  # said after "no"/"without" they describe the problem
+# What a claim that something is wrong sounds like (a defect term alone may be small talk).
+DEFECT_CUE = re.compile(r"\b(bug|wrong|broken|fails?|never|missing|no|not|doesn't|isn't|aren't|can't|without|"
+                        r"different|inconsistent|incorrect|unbounded|arbitrary|trusts?|crash\w*|hangs?|"
+                        r"because|leaks?|lets?|allows?|anyone|unsafe|insecure|exposes?|forgot|lacks?|ignores?|"
+                        r"the (real )?(trouble|issue|culprit|cause)|comes? from|due to|happens?)\b")
 # What an outcome sounds like: a sentence that also states the symptom needs one for its impact.
 IMPACT_CUE = re.compile(r"\b(prevents?|stops?|avoids?|keeps?|means?|no longer|never again|saves?|reduces?|"
                         r"improves?|protects?|drops?|falls?|bounds?|caps?|cuts?|instead of|so that|which means|"
@@ -281,6 +286,8 @@ def other_defect(sentences: Sequence, labels: Sequence[str], scenario: Scenario)
     for s, label in zip(sentences, labels):
         if label != "problem" and s.index > 1:
             continue
+        if s.index > 0 and not DEFECT_CUE.search(s.text.lower().replace("\u2019", "'")):
+            continue  # the opening sentence is the diagnosis; later ones must say something is wrong
         seq = tokens(s.text)
         for term in defect_terms():
             n = len(term)

@@ -86,11 +86,13 @@ class Scorer:
         if hints:  # the terms first, so the answer so far and the verbatim sample stay nearest the audio
             prompt = f"{hints} {prompt or ''}".strip()
         words = self.transcriber.transcribe(samples, prompt=prompt)
-        if self.options.recover_fillers:
+        if self.options.recover_fillers or hints:
             from .fillers import recover_fillers, recover_missed_speech
 
-            # the verbatim prompt sometimes makes Whisper end a segment early: get those words back
+            # a prompt (verbatim sample or terms) sometimes makes Whisper end a segment early, or
+            # drop a sentence: words must cover the voiced audio, so decode what they do not
             words = recover_missed_speech(samples, words, self.transcriber, voiced=voiced)
+        if self.options.recover_fillers:
             words = recover_fillers(samples, words, self.transcriber, self.options.lexicon,
                                     options=self.options.recovery)
         if offset_s:
