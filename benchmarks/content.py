@@ -36,6 +36,7 @@ from labelled.loader import result_for  # noqa: E402
 from voicecoach.coach.evaluate import coach  # noqa: E402
 from voicecoach.coach.keypoints import Synonyms, hear, match_phrase, synonyms_for, term_joins  # noqa: E402
 from voicecoach.coach.scenarios import load_scenarios  # noqa: E402
+from voicecoach.coach.spoken import spoken_words  # noqa: E402
 from voicecoach.coach.vocabulary import matching_terms, mentioned, recognition_terms  # noqa: E402
 from voicecoach.config import load_config  # noqa: E402
 from voicecoach.text import plain_tokens  # noqa: E402
@@ -249,7 +250,7 @@ def main() -> int:
                 result = transcribe(clip(a["text"], voice), terms_by_sid[a["scenario"]] if style != "off" else (), style)
                 scored.append(coach(result, s, cfg))
                 kept.append(a)
-                letters.setdefault((a["text"], voice), {})[style] = sum(c.isalnum() for c in result["transcript"]["text"])
+                letters.setdefault((a["text"], voice), {})[style] = len(spoken_words(result["transcript"]["text"]))
                 syn, vocab = synonyms_for(s), term_joins(matching_terms(s, cfg))
                 heard = result["transcript"]["text"]
                 for term in mentioned(matching_terms(s, cfg), a["text"]):
@@ -264,7 +265,7 @@ def main() -> int:
     if "off" in styles:  # the coverage check: did a prompt make words vanish?
         for style in (x for x in styles if x != "off"):
             short = [(t[:40], v, n) for (t, v), n in letters.items() if n.get(style, 0) < 0.85 * n["off"]]
-            print(f"clips where the {style} prompt heard under 85% of the letters of no prompt: "
+            print(f"clips where the {style} prompt heard under 85% of the words of no prompt: "
                   f"{len(short)} of {len(letters)}" + (f": {short}" if short else ""))
             report.setdefault("coverage", {})[style] = {"short_clips": len(short), "clips": len(letters)}
     for style in styles:

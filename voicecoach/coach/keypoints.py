@@ -231,9 +231,10 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
         out[point.name] = found
     # "the pod runs out of memory" states the symptom; "so memory stays bounded" is the impact
     told = {m.sentence for name in ("symptom", "root_cause") for m in out.get(name, [])}
-    if "impact" in out:
+    if "impact" in out:  # (one-word impact phrases only: "memory", "latency" are symptoms too)
         out["impact"] = [m for m in out["impact"]
-                         if m.sentence not in told or IMPACT_CUE.search(sentences[_pos(sentences, m.sentence)].text.lower())]
+                         if m.sentence not in told or len(phrase_tokens(m.phrase, synonyms)) > 1
+                         or IMPACT_CUE.search(sentences[_pos(sentences, m.sentence)].text.lower())]
     if meaning is not None and sentences:
         for name, hits in meaning([s.text for s in sentences], scenario).items():
             have = {m.sentence for m in out.get(name, [])}
