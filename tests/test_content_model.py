@@ -80,11 +80,13 @@ def test_a_paraphrased_right_answer_is_never_the_wrong_bug(scenario_id, scorer_f
 
 
 def test_an_answer_about_another_bug_is_told_so(scorer_for, tmp_path):
-    answer = next(a for a in _paraphrases("wrong_cause") if a["scenario"] == "js-blocking-event-loop")
-    scenario = get_scenario("js-blocking-event-loop")
-    data = _coached(synthesise(" ".join(answer["text"].split()), tmp_path / "w.wav"), scenario, scorer_for(scenario))
-    assert data["structure"]["verdict"] == "wrong_bug" and data["overall"] <= 35
-    assert data["feedback"][0]["code"] == "wrong_bug"
+    scenario = get_scenario("js-unhandled-rejection")
+    text = ("The profile leaks the lifetime value to anyone, because there's no authorization check on the "
+            "user id. I'd add an auth middleware and only return the profile to its owner.")
+    data = _coached(synthesise(text, tmp_path / "w.wav"), scenario, scorer_for(scenario))
+    s = data["structure"]
+    assert s["verdict"] == "wrong_bug" and data["overall"] <= 35, (data["transcript"]["text"], s["points"])
+    assert data["feedback"][0]["code"] == "wrong_bug" and "authorization" in data["feedback"][0]["text"]
 
 
 def test_the_vocabulary_prompt_writes_the_terms_and_loses_no_words(scorer_for, tmp_path):

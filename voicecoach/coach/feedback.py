@@ -182,7 +182,7 @@ def structure_items(structure: Mapping[str, Any]) -> list[FeedbackItem]:
 
     if structure.get("fix_matches") is False:
         other = (structure.get("other_defect") or {}).get("term")
-        about = f"The answer is about {other}, not this snippet's real bug" if other else \
+        about = f"The answer names another defect ({other}), not this snippet's real bug" if other else \
             "The answer never pins down this snippet's real bug"
         items.append(FeedbackItem(
             "wrong_bug", "content",

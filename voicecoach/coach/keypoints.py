@@ -262,13 +262,13 @@ def point_summary(matches: Mapping[str, list[PointMatch]]) -> dict[str, dict]:
 # ---- another bug? --------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
-def defect_terms() -> tuple[tuple[str, ...], ...]:
-    """Lemmatised words that name a kind of defect (seeds/lexicon/synonyms.toml `defects`)."""
+def defect_terms() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(name, lemmas) of the words that name a kind of defect (seeds/lexicon/synonyms.toml `defects`)."""
     try:
         data = tomllib.loads(SYNONYMS_FILE.read_text(encoding="utf-8"))
     except OSError:
         return ()
-    return tuple(t for t in (tokens(d) for d in data.get("defects", [])) if t)
+    return tuple((d, tokens(d)) for d in data.get("defects", []) if tokens(d))
 
 
 @lru_cache(maxsize=64)
@@ -290,8 +290,8 @@ def other_defect(sentences: Sequence, labels: Sequence[str], scenario: Scenario)
         if s.index > 0 and not DEFECT_CUE.search(s.text.lower().replace("\u2019", "'")):
             continue  # the opening sentence is the diagnosis; later ones must say something is wrong
         seq = tokens(s.text)
-        for term in defect_terms():
-            n = len(term)
-            if any(seq[i:i + n] == term for i in range(len(seq) - n + 1)) and not set(term) <= own:
-                return {"sentence": s.index, "term": " ".join(term), "text": s.text}
+        named = [name for name, t in defect_terms() if not set(t) <= own
+                 and any(seq[i:i + len(t)] == t for i in range(len(seq) - len(t) + 1))]
+        if named:  # the most specific one: "authorization" rather than "leak"
+            return {"sentence": s.index, "term": max(named, key=len), "text": s.text}
     return None
