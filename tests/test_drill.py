@@ -250,3 +250,16 @@ def test_drill_gauge_moves_within_seconds_not_after_a_long_utterance(home):
     drill_first = first_pace_at(DrillOptions.from_config(cfg).practice.stream)
     practice_first = first_pace_at(PracticeOptions.from_config(cfg).stream)
     assert drill_first < 6.0 < practice_first
+
+
+@pytest.mark.model
+def test_reading_something_else_says_so_and_paces_what_was_said(home, tmp_path):
+    # an answer about the pagination bug against the default read-aloud passage (a leaked connection)
+    wav, _ = pace_clip("demo_answer", tmp_path)
+    data = drill_json("--input", str(wav), "--speed", "0")
+    dr = data["drill"]
+    assert dr["kind"] == "read-aloud" and dr["off_passage"] is True, data["transcript"]["text"]
+    assert dr["passage_read_pct"] < 30 and dr["pace_source"] == "transcript"
+    assert sum(w["words"] for w in data["windows"]) == data["delivery"]["word_count"]
+    assert all(w["wpm"] < 250 for w in data["windows"])  # no window made of words never said
+    assert data["spoken"].startswith("That was not the passage")

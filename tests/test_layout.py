@@ -26,7 +26,8 @@ ALLOWED = {
     "sessions": {"audio", "speech", "coach", "store"},
     "cli": {"audio", "speech", "coach", "store", "sessions"},
 }
-HEAVY = ("faster_whisper", "ctranslate2", "sounddevice", "numpy", "openai", "av", "webrtcvad", "pyttsx3")
+HEAVY = ("faster_whisper", "ctranslate2", "sounddevice", "numpy", "openai", "av", "webrtcvad", "pyttsx3",
+         "onnxruntime", "tokenizers")
 
 
 def stage_of(module: str) -> str:

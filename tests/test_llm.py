@@ -35,7 +35,9 @@ def llm(server, voicecoach_home, monkeypatch):
     server.mode, server.requests[:] = "good", []
     voicecoach_home.mkdir(parents=True, exist_ok=True)
     (voicecoach_home / "config.toml").write_text(
-        '[llm]\nmodel = "fake-judge"\ntimeout_s = 0.5\nmax_retries = 2\nbackoff_s = 0.01\n')
+        '[llm]\nmodel = "fake-judge"\ntimeout_s = 0.5\nmax_retries = 2\nbackoff_s = 0.01\n'
+        # the timing asserts are about the judge: keep the offline matcher on words alone (fast)
+        '[meaning]\nengine = "off"\n')
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     return server

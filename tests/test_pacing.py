@@ -8,7 +8,8 @@ from voicecoach.config import load_config
 from voicecoach.sessions.drill import (DrillOptions, build_spec, gauge, gauge_line, load_passages, summary_sentences,
                               summary_text)
 from voicecoach.errors import UnusableInput
-from voicecoach.speech.pacing import (PRESETS, Band, align_to_passage, band_shares, longest_stretch, overall_wpm,
+from voicecoach.config import data_path
+from voicecoach.speech.pacing import (PRESETS, Band, align_passage, align_to_passage, band_shares, longest_stretch, overall_wpm,
                                pace_windows, parse_band, suggest_band, time_in_band_pct, tokens, window_bounds)
 from voicecoach.speech.stream import LiveStatus
 from voicecoach.types import Word
@@ -201,3 +202,35 @@ def test_bundled_passages_are_readable_and_one_calibrates(tmp_path):
     own.write_text("Read these five words aloud.\n")
     spec = build_spec(DrillOptions(), text=str(own))
     assert spec.passage.word_count == 5 and spec.passage.id == "mine"
+
+
+def _timed(text: str, wpm: float = 150.0) -> list[Word]:
+    step = 60.0 / wpm
+    return [Word(t, i * step, i * step + 0.8 * step, 0.9) for i, t in enumerate(text.split())]
+
+
+LEAK = data_path("seeds", "drills", "connection-leak.toml")
+OTHER_BUG = ("The bug is an off by one error in the pagination query. The handler computes the offset as page "
+             "times page size, but pages start at one, so the first page skips the first twenty rows and the "
+             "last page comes back empty. The fix is to compute the offset as page minus one, times page size, "
+             "and to reject a page number below one with a four hundred error. I would add a test that creates "
+             "twenty five rows and checks that page one returns rows one to twenty.")
+
+
+def test_an_answer_about_another_bug_is_off_the_passage():
+    import tomllib
+
+    passage = tomllib.loads(LEAK.read_text())["text"]
+    off = align_passage(passage, _timed(OTHER_BUG))
+    assert off.off_text and off.words == [] and off.read_share < 0.2 and off.followed_share < 0.3
+    assert align_to_passage(passage, _timed(OTHER_BUG)) == ([], off.read_share)  # the old signature still works
+    on = align_passage(passage, _timed(passage))
+    assert not on.off_text and on.read_share == 1.0 and on.followed_share == 1.0
+    # the first half read, then an ad-lib: half the passage, still following it
+    half = " ".join(passage.split()[: len(passage.split()) // 2])
+    mixed = align_passage(passage, _timed(half + " and that is about it really"))
+    assert not mixed.off_text and 0.45 <= mixed.read_share <= 0.55
+    # a skipped sentence is not read; misheard words are
+    sentences = passage.split(". ")
+    skipped = align_passage(passage, _timed(". ".join(sentences[:1] + sentences[2:])))
+    assert not skipped.off_text and skipped.read_share < 0.95

@@ -188,6 +188,8 @@ def test_end_to_end_real_model_on_real_audio(transcriber):
     s = out["structure"]
     assert set(s) >= {"problem", "solution", "impact", "order_ok", "coverage", "score"}
     assert 0 <= out["overall"] <= 100 and isinstance(out["spoken"], str) and out["spoken"]
-    # a meeting utterance is not an answer about this bug
-    assert s["fix_matches"] is False and out["overall"] <= 35
+    # a meeting utterance is not an answer about this bug: none of its key points is found, but it
+    # names no other defect either, so it is "unclear", not "wrong bug" (issue 11); content 0 keeps it low
+    assert s["verdict"] == "unclear" and s["fix_matches"] is None and s["content_score"] == 0
+    assert out["overall"] <= 50
     json.dumps(out)  # merges into the CLI's JSON as is

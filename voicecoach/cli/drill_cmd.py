@@ -62,7 +62,10 @@ def render_drill(out, data: Mapping[str, Any]) -> None:
               f"{'--' if pct is None else f'{pct:.0f}%'} of speaking time  (overall {pace}, counted on {counted})")
     shares = dr["band_shares_pct"]
     out.print(f"  below {shares['below']:.0f}%  in {shares['in']:.0f}%  above {shares['above']:.0f}%")
-    if dr["passage_read_pct"] is not None and dr["passage_read_pct"] < 100:
+    if dr.get("off_passage"):
+        out.print(f"  [bold]not the passage[/bold]: only {dr['passage_read_pct']:.0f}% of it was read, so the pace "
+                  "is counted on what you said")
+    elif dr["passage_read_pct"] is not None and dr["passage_read_pct"] < 100:
         out.print(f"  read {dr['passage_read_pct']:.0f}% of the passage")
     if data["windows"]:
         out.print(f"[bold]Pace per {dr['window_s']:.0f} s[/bold]")
@@ -94,7 +97,7 @@ def drill_round(*, target: str | None, seconds: float | None, text: str | None, 
     from ..audio.capture import open_source
     from ..config import load_config
     from ..sessions.drill import DrillOptions, analyze_pacing, build_spec, drill_json, run_drill, save_drill, summary_text
-    from ..speech.pipeline import ScoreOptions, Scorer
+    from ..speech.pipeline import Scorer
     from ..sessions.practice import StopControl, repair_left_takes
 
     err = err_console()
@@ -106,7 +109,9 @@ def drill_round(*, target: str | None, seconds: float | None, text: str | None, 
     spec = build_spec(options, text=text, scenario_id=scenario_id, preset=preset, calibrate=calibrate,
                       seconds=seconds)
     source = open_source(input_spec, speed=speed, tail_silence_s=options.practice.end_silence_s + 0.5)
-    scorer = Scorer(ScoreOptions.from_config(cfg))
+    from ..sessions.score import score_options
+
+    scorer = Scorer(score_options(cfg, spec.scenario))  # a scenario drill: expect its terms
     if options.practice.speak:  # the voice loads during the drill, not after it
         from ..audio.tts import TTSOptions, warm_up
 

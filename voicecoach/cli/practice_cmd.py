@@ -17,7 +17,7 @@ def practice_round(*, scenario_id: str | None, input_spec: str | None, max_secon
     from ..audio.capture import open_source
     from ..config import load_config
     from ..sessions.live import LiveDisplay, render_result
-    from ..speech.pipeline import ScoreOptions, Scorer
+    from ..speech.pipeline import Scorer
     from ..sessions.practice import (PracticeOptions, StopControl, coach_take, load_task, repair_left_takes, result_json,
                             run_practice, save_take)
 
@@ -30,7 +30,9 @@ def practice_round(*, scenario_id: str | None, input_spec: str | None, max_secon
     options = PracticeOptions.from_config(cfg, max_seconds=max_seconds, end_silence_s=end_silence,
                                           speak=False if not speak else None)
     source = open_source(input_spec, speed=speed, tail_silence_s=options.end_silence_s + 0.5)
-    scorer = Scorer(ScoreOptions.from_config(cfg))
+    from ..sessions.score import score_options
+
+    scorer = Scorer(score_options(cfg, task.scenario))  # recognition expects the scenario's terms
     if options.speak:  # the voice loads while the person answers, not after
         from ..audio.tts import TTSOptions, warm_up
 

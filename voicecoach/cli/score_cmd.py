@@ -31,15 +31,15 @@ def score(audio, as_json, model, device, scenario, llm, no_save, no_recover):
 
     Example: voicecoach score answer.wav --json
     """
-    from ..sessions.score import coach_result
-    from ..speech.pipeline import Scorer, ScoreOptions
+    from ..sessions.score import coach_result, score_options
+    from ..speech.pipeline import Scorer
     from .render import render_result
 
     cfg = load_config()
-    options = ScoreOptions.from_config(cfg, model=model, device=device,
-                                       recover_fillers=False if no_recover else None)
-    scorer = Scorer(options)
     scenario_obj = _scenario(scenario)
+    options = score_options(cfg, scenario_obj, model=model, device=device,
+                            recover_fillers=False if no_recover else None)
+    scorer = Scorer(options)
     progress = err_console()
     with progress.status("loading the Whisper model…", spinner="dots"):
         scorer.transcriber  # load once, before the files

@@ -7,14 +7,17 @@ untrusted, so nothing it says can buy a higher score.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..config import Config
 from .feedback import FeedbackOptions, feedback_for, spoken_text
+from .meaning import meaning_matcher
 from .scenarios import Scenario
-from .structure import StructureOptions, score_structure
+from .vocabulary import matching_terms
+from .structure import StructureOptions, as_words, grader_spans, score_structure
 
 log = logging.getLogger("voicecoach")
 
@@ -56,6 +59,35 @@ def delivery_score(result: Mapping[str, Any], opts: FeedbackOptions) -> int:
     return int(round(max(0.0, score)))
 
 
+def without_grader_text(result: Mapping[str, Any], cfg: Config, gap_s: float = 2.0) -> Mapping[str, Any]:
+    """`result` with the sentences addressed to the grader cut out, as if never said: their words
+    go, later words move back to close the gap, and the delivery figures are measured again. Pace,
+    fillers per 100 words and pauses then cannot be bought by appending calm, clean sentences."""
+    words = as_words((result.get("transcript") or {}).get("words") or [])
+    spans = [(a - 1e-6, b + 1e-6) for a, b in grader_spans(words, gap_s)]
+    if not spans:
+        return result
+    from ..speech.lexicon import Lexicon
+    from ..speech.metrics import DeliveryOptions, analyze
+
+    is_aside = [any(a <= w.start_s and w.end_s <= b for a, b in spans) for w in words]
+    kept, shift = [], 0.0
+    for i, w in enumerate(words):
+        if is_aside[i]:
+            if i == 0 or not is_aside[i - 1]:  # an aside starts: later words move back to where it began
+                nxt = next((words[k] for k in range(i + 1, len(words)) if not is_aside[k]), None)
+                shift += (nxt.start_s - w.start_s) if nxt is not None else 0.0
+            continue
+        kept.append(dataclasses.replace(w, start_s=round(w.start_s - shift, 3), end_s=round(w.end_s - shift, 3)))
+    lexicon = Lexicon.from_config(cfg.section("fillers"), cfg.section("hedges"))
+    delivery = analyze(kept, lexicon, DeliveryOptions.from_config(cfg.section("delivery")))
+    out = dict(result)
+    out["transcript"] = {"text": " ".join(w.text for w in kept), "words": [dataclasses.asdict(w) for w in kept]}
+    out["delivery"] = dataclasses.asdict(delivery)
+    out["no_speech"] = not kept
+    return out
+
+
 def combine(structure_score: float, content_score: float | None, delivery: float, fix_matches: bool | None,
             opts: CoachOptions) -> int:
     """Weighted mean of the available scores (content only with a scenario), capped for the wrong bug."""
@@ -82,12 +114,16 @@ def coach(result: Mapping[str, Any], scenario: Scenario | None, cfg: Config, *, 
     c_opts = CoachOptions.from_config(cfg)
     words = (result.get("transcript") or {}).get("words") or []
     hedge_times = [float(h["start_s"]) for h in (result.get("delivery") or {}).get("hedges") or []]
-    structure = score_structure(words, scenario, s_opts, hedge_times)
-    delivery = delivery_score(result, f_opts)
+    structure = score_structure(words, scenario, s_opts, hedge_times, terms=matching_terms(scenario, cfg),
+                                meaning=meaning_matcher(cfg) if scenario is not None else None)
+    scored = without_grader_text(result, cfg, s_opts.sentence_gap_s)  # what was said to the grader is not scored
+    # ...and can never help: if cutting it changed the delivery for the better (it ran on from a
+    # real sentence and took that sentence's fillers with it), the take as said counts
+    delivery = min(delivery_score(scored, f_opts), delivery_score(result, f_opts))
     overall = combine(structure["score"], structure["content_score"], delivery, structure["fix_matches"], c_opts)
-    if result.get("no_speech") or not words:
+    if result.get("no_speech") or not words or scored.get("no_speech"):
         overall = 0
-    items = feedback_for(result, cfg, structure)
+    items = feedback_for(scored, cfg, structure)
     out: dict[str, Any] = {
         "structure": structure,
         "overall": overall,

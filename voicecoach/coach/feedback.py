@@ -181,10 +181,12 @@ def structure_items(structure: Mapping[str, Any]) -> list[FeedbackItem]:
     impact = structure.get("impact") or {}
 
     if structure.get("fix_matches") is False:
+        other = (structure.get("other_defect") or {}).get("term")
+        about = f"The answer names another defect ({other}), not this snippet's real bug" if other else \
+            "The answer never pins down this snippet's real bug"
         items.append(FeedbackItem(
             "wrong_bug", "content",
-            "The answer never pins down this snippet's real bug: re-read the code and name the root cause, "
-            f"e.g. '{examples['problem']}'.",
+            f"{about}: re-read the code and name the root cause, e.g. '{examples['problem']}'.",
             "You didn't name the real bug. Re-read the code and name the root cause.",
             95.0, _part_evidence(problem) or _part_evidence(solution)))
     if not problem.get("present"):

@@ -46,6 +46,10 @@ class Scenario:
     reference_answer: str  # PSI form: lines starting "Problem:", "Solution:", "Impact:"
     framework: str = ""
     source: str = ""       # the file it came from
+    # terms recognition should expect beside the snippet's identifiers (coach/vocabulary.py)
+    vocabulary: tuple[str, ...] = ()
+    # groups of phrasings that mean the same here, first one canonical (coach/keypoints.py)
+    synonyms: tuple[tuple[str, ...], ...] = ()
 
     def point(self, name: str) -> KeyPoint | None:
         return next((p for p in self.key_points if p.name == name), None)
@@ -70,6 +74,7 @@ class Scenario:
             "snippet": self.snippet,
             "key_points": [{"name": p.name, "phrases": list(p.phrases)} for p in self.key_points],
             "reference_answer": self.reference_answer, "source": self.source,
+            "vocabulary": list(self.vocabulary), "synonyms": [list(g) for g in self.synonyms],
         }
 
 
@@ -108,6 +113,13 @@ def parse_scenario(data: Mapping[str, Any], path: Path) -> Scenario:
         if not isinstance(phrases, list) or not phrases or not all(isinstance(p, str) and p.strip() for p in phrases):
             raise _bad(path, f"{where}.phrases", "must be a non-empty list of strings")
         points.append(KeyPoint(name.strip(), tuple(p.strip() for p in phrases)))
+    vocabulary = data.get("vocabulary", [])
+    if not isinstance(vocabulary, list) or not all(isinstance(v, str) and v.strip() for v in vocabulary):
+        raise _bad(path, "vocabulary", "must be a list of non-empty strings")
+    synonyms = data.get("synonyms", [])
+    if not isinstance(synonyms, list) or not all(
+            isinstance(g, list) and len(g) >= 2 and all(isinstance(v, str) and v.strip() for v in g) for g in synonyms):
+        raise _bad(path, "synonyms", "must be a list of lists of two or more phrasings (the first is canonical)")
     scenario_id = _text(data, path, "id")
     if any(c.isspace() for c in scenario_id):
         raise _bad(path, "id", "must not contain spaces")
@@ -117,6 +129,8 @@ def parse_scenario(data: Mapping[str, Any], path: Path) -> Scenario:
         prompt=_text(data, path, "prompt").strip(), time_box_s=time_box, key_points=tuple(points),
         reference_answer=_text(data, path, "reference_answer").strip(),
         framework=_text(data, path, "framework", required=False), source=str(path),
+        vocabulary=tuple(v.strip() for v in vocabulary),
+        synonyms=tuple(tuple(v.strip() for v in g) for g in synonyms),
     )
 
 

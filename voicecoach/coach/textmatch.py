@@ -7,9 +7,8 @@ import math
 import re
 from functools import lru_cache
 
-_TOKEN = re.compile(r"[a-z0-9+%']+")
-_NUMBERS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
-            "seven": "7", "eight": "8", "nine": "9", "ten": "10"}
+from .spoken import spoken_words
+
 _IRREGULAR_NOT = {"can't": "can", "won't": "will", "shan't": "shall"}
 # negations collapse to one token so "no lock", "without a lock" and "not locked" meet
 _NEGATIONS = {"no", "non", "not", "without", "never", "nothing"}
@@ -18,31 +17,51 @@ STOPWORDS = frozenset(
     "those and or so then than there here we i you they he she our your their my me us them do does did "
     "just very really also into out up about over which who what when where how would could should will "
     "can may might must have has had get gets got if but".split())
+# irregular forms whose suffix rules cannot meet: the base form they stand for
+_IRREGULAR = {"ran": "run", "sent": "send", "made": "make", "took": "take", "taken": "take", "held": "hold",
+              "threw": "throw", "thrown": "throw", "caught": "catch", "lost": "lose", "built": "build",
+              "kept": "keep", "wrote": "write", "written": "write", "went": "go", "gone": "go", "hung": "hang",
+              "did": "do", "done": "do", "said": "say", "paid": "pay", "spent": "spend", "ate": "eat",
+              "broke": "break", "broken": "break", "chose": "choose", "chosen": "choose", "fell": "fall",
+              "got": "get", "gotten": "get", "saw": "see", "seen": "see", "gave": "give", "given": "give",
+              "found": "find", "told": "tell", "sold": "sell", "oversold": "oversell", "children": "child"}
+_DOUBLED = re.compile(r"([bdfgkmnprt])\1$")
 
 
 def _stem(token: str) -> str:
-    # crude but symmetric: only has to map inflections of one word to the same key
+    """A crude, symmetric lemma: it only has to map the forms of one word to one key (block,
+    blocks, blocking, blocked; retry, retries, retried; connection, connected)."""
+    if token in _IRREGULAR:
+        return _IRREGULAR[token]
     if len(token) <= 3 or not token.isalpha():
         return token
     for suffix, repl in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("e", "")):
-        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
-            return token[: len(token) - len(suffix)] + repl
-    return token
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3 and not token.endswith(("ss", "us", "is")):
+            token = token[: len(token) - len(suffix)] + repl
+            break
+    for suffix, repl in (("ization", "iz"), ("ation", "at"), ("ion", ""), ("ly", ""), ("ment", ""),
+                         ("ability", "abl"), ("ibility", "ibl")):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 4:
+            token = token[: len(token) - len(suffix)] + repl
+            break
+    if token.endswith("e") and len(token) > 4:
+        token = token[:-1]
+    return _DOUBLED.sub(r"\1", token) if len(token) >= 4 else token
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=8192)
 def tokens(text: str) -> tuple[str, ...]:
-    """Lower-cased, contractions split ("doesn't" -> does, not), small numbers as digits, stemmed."""
+    """Lower-cased, identifiers split, numbers as digits (spoken.spoken_words), contractions split
+    ("doesn't" -> does, not), negations as "not", lemmatised."""
     out: list[str] = []
-    for raw in _TOKEN.findall(text.lower().replace("\u2019", "'").replace("_", " ")):
-        raw = raw.strip("'")
+    for raw in spoken_words(text):
+        if raw.endswith("n't"):
+            out += [_stem(_IRREGULAR_NOT.get(raw, raw[:-3])), "not"]
+            continue
+        raw = re.sub(r"'(s|re|ll|d|ve|m)$", "", raw).strip("'")
         if not raw:
             continue
-        if raw.endswith("n't"):
-            out += [_IRREGULAR_NOT.get(raw, raw[:-3]), "not"]
-            continue
-        raw = re.sub(r"'(s|re|ll|d|ve|m)$", "", raw)
-        out.append("not" if raw in _NEGATIONS else _stem(_NUMBERS.get(raw, raw)))
+        out.append("not" if raw in _NEGATIONS else _stem(raw))
     return tuple(out)
 
 

@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping
 from ..config import Config, data_path, user_dir
 from ..errors import UnusableInput, VoiceCoachError
 from .live import clock
-from ..speech.pacing import (PRESETS, Band, PaceWindow, Stretch, align_to_passage, band_shares, longest_stretch,
+from ..speech.pacing import (PRESETS, Band, PaceWindow, Stretch, align_passage, band_shares, longest_stretch,
                      overall_wpm, pace_windows, parse_band, suggest_band, time_in_band_pct, tokens)
 from .practice import PracticeOptions, StopControl, Take, record_take, result_json
 from ..speech.stream import LiveStatus
@@ -233,21 +233,23 @@ class PacingReport:
     wpm: float | None  # over the speech span (passage words for a read-aloud)
     source: str  # "passage" | "transcript"
     passage_read_pct: float | None
+    off_passage: bool = False  # a read-aloud take that did not follow the passage
 
 
 def analyze_pacing(words: list[Word], spec: DrillSpec, options: DrillOptions) -> PacingReport:
     """Windows, time in band and stretches; a passage's own words when there is one."""
-    source, read_pct = "transcript", None
+    source, read_pct, off = "transcript", None, False
     if spec.passage is not None:
-        aligned, share = align_to_passage(spec.passage.text, words)
-        if aligned:  # nothing matched (read something else): fall back on what was heard
-            words, source, read_pct = aligned, "passage", round(100.0 * share, 1)
+        aligned = align_passage(spec.passage.text, words)
+        read_pct, off = round(100.0 * aligned.read_share, 1), aligned.off_text
+        if aligned.words:  # off the text (said something else): the pace is what was heard
+            words, source = aligned.words, "passage"
     windows = pace_windows(words, options.band, options.window_s, options.min_last_window_s)
     return PacingReport(
         target=options.band, windows=windows, time_in_band_pct=time_in_band_pct(windows),
         shares=band_shares(windows), too_fast=longest_stretch(windows, words, "above"),
         too_slow=longest_stretch(windows, words, "below"), wpm=overall_wpm(words), source=source,
-        passage_read_pct=read_pct,
+        passage_read_pct=read_pct, off_passage=off,
     )
 
 
@@ -263,6 +265,7 @@ def drill_json(take: Take, spec: DrillSpec, options: DrillOptions, pacing: Pacin
         "kind": spec.kind, "preset": spec.preset, "passage": spec.passage.id if spec.passage else None,
         "scenario": spec.scenario_id, "seconds": spec.seconds, "window_s": options.window_s,
         "pace_wpm": pacing.wpm, "pace_source": pacing.source, "passage_read_pct": pacing.passage_read_pct,
+        "off_passage": pacing.off_passage,
         "band_shares_pct": pacing.shares,
     }
     if spec.kind == "calibrate" and pacing.wpm is not None:
@@ -289,6 +292,8 @@ def summary_sentences(data: Mapping[str, Any]) -> list[str]:
     if pct is None:
         return ["There was too little speech to measure your pace."]
     out = [f"You were inside {t['low']:.0f} to {t['high']:.0f} words per minute for {pct:.0f} percent of the time."]
+    if (data.get("drill") or {}).get("off_passage"):
+        out.insert(0, "That was not the passage, so your pace is counted on what you said.")
     fast, slow = data["stretches"]["too_fast"], data["stretches"]["too_slow"]
     worst = max((s for s in (fast, slow) if s), key=lambda s: s["duration_s"], default=None)
     if worst is not None:

@@ -14,6 +14,18 @@ from ..config import Config, load_config
 from ..speech.pipeline import Scorer, ScoreOptions
 
 
+def score_options(cfg: Config, scenario: Scenario | None = None, **overrides: Any) -> ScoreOptions:
+    """`ScoreOptions` from the config (and `--model`/`--device`... overrides), with recognition
+    biased toward the scenario's terms (coach/vocabulary.py) when there is one."""
+    import dataclasses
+
+    from ..coach.vocabulary import recognition_terms
+
+    options = ScoreOptions.from_config(cfg, **overrides)
+    terms = recognition_terms(scenario, cfg)
+    return dataclasses.replace(options, vocabulary=terms) if terms else options
+
+
 def coach_result(data: dict[str, Any], scenario: Scenario | None, cfg: Config, use_llm: bool = False) -> dict[str, Any]:
     """Add the coaching (structure, overall, feedback...) to a `ScoreResult.to_dict()`, in place."""
     if data.get("no_speech"):
@@ -36,7 +48,7 @@ def score_file(path: str | Path, scenario: str | Scenario | None = None, *, llm:
     `voicecoach.errors.UnusableInput` for a file that cannot be used.
     """
     cfg = config or load_config()
-    scorer = scorer or Scorer(ScoreOptions.from_config(cfg))
     if isinstance(scenario, str):
         scenario = get_scenario(scenario)
+    scorer = scorer or Scorer(score_options(cfg, scenario))
     return coach_result(scorer.score_file(path).to_dict(), scenario, cfg, use_llm=llm)

@@ -225,31 +225,76 @@ def suggest_band(natural_wpm: float, reference: Band, *, max_shift: float | None
 
 # ---- read-aloud: the passage's words carry the pace ---------------------------------------
 
-def align_to_passage(passage: str, words: Sequence[Word]) -> tuple[list[Word], float]:
-    """The passage's words, timed from the transcript; and the share of the passage read.
+# Words too common to show, alone or in a pair, that the speaker is following the passage.
+# Up to this many words between two runs of matches are taken as misheard, not as skipped or ad-libbed.
+_MISHEARD_MAX = 8
+_COMMON = frozenset("a an the of to in on at and or is it that this be as by for with so then we i".split())
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """How a take follows a read-aloud passage."""
+
+    words: list[Word]  # the passage's words, timed by the transcript ([] when off the text)
+    read_share: float  # share of the passage read: matched words plus misheard ones in between
+    followed_share: float  # share of the words heard that follow the passage
+    off_text: bool  # the speaker said something else: pace must come from the transcript
+
+    def to_dict(self) -> dict[str, float | bool]:
+        return {"read_share": self.read_share, "followed_share": self.followed_share, "off_text": self.off_text}
+
+
+def _solid(block_tokens: Sequence[str]) -> bool:
+    """A run of matches that shows reading, not coincidence: three words, or two not both common."""
+    return len(block_tokens) >= 3 or (len(block_tokens) == 2 and not set(block_tokens) <= _COMMON)
+
+
+def align_passage(passage: str, words: Sequence[Word], *, min_followed: float = 0.5) -> Alignment:
+    """The passage's words, timed from the transcript, and how closely the take followed it.
 
     Whisper may write a word differently, split or merge it, or add words in the silence
-    ("thank you"); the passage is the truth about what was said, so its words are counted and
-    the transcript only gives them times. Matched words take their transcript times; passage
-    words between two matches are spread evenly over the gap. The passage is read up to the
-    last matched word (a reader who stopped early is not credited with the rest).
+    ("thank you"); the passage is the truth about what was read, so its words are counted and
+    the transcript only gives them times. Only runs of matches count (a lone "the" matches any
+    talk); passage words between two runs are read when about as many words were heard there
+    (misheard), skipped when nothing was. Matched words take their transcript times, the words
+    between runs are spread over the gap. When under `min_followed` of the words heard follow
+    the passage, the take is off the text: no passage words, and the read share says how little.
     """
     ref = tokens(passage)
     # one transcript Word may hold several tokens ("clean." / "follow-up")
     hyp: list[tuple[str, Word]] = [(t, w) for w in sorted(words, key=lambda w: w.start_s) for t in tokens(w.text)]
     if not ref or not hyp:
-        return [], 0.0
+        return Alignment([], 0.0, 0.0, bool(hyp))
     matcher = difflib.SequenceMatcher(a=ref, b=[t for t, _ in hyp], autojunk=False)
+    every = [b for b in matcher.get_matching_blocks() if b.size]
+    solid = [b for b in every if _solid(ref[b.a:b.a + b.size])]
+
+    def near(b) -> bool:  # a lone match beside a run is reading too ("start to clean" for "starts clean")
+        return any(0 <= b.a - (s.a + s.size) <= 2 and 0 <= b.b - (s.b + s.size) <= 2
+                   or 0 <= s.a - (b.a + b.size) <= 2 and 0 <= s.b - (b.b + b.size) <= 2 for s in solid)
+
+    blocks = [b for b in every if b in solid or near(b)]
+    if not blocks:
+        return Alignment([], 0.0, 0.0, True)
     times: list[tuple[float, float] | None] = [None] * len(ref)
-    for block in matcher.get_matching_blocks():
+    matched = sum(b.size for b in blocks)
+    read = followed = matched
+    for block, nxt in zip(blocks, blocks[1:]):
+        ref_gap, hyp_gap = nxt.a - (block.a + block.size), nxt.b - (block.b + block.size)
+        if max(ref_gap, hyp_gap) <= _MISHEARD_MAX:  # a few misheard words were read; a long gap was not
+            # "clearer" for "clear error" was read; so was a word or two Whisper dropped ("so [that the]
+            # next"); more words with nothing heard were skipped
+            read += ref_gap if hyp_gap or ref_gap <= 2 else 0
+            followed += min(ref_gap, hyp_gap)
+    for block in blocks:
         for k in range(block.size):
             w = hyp[block.b + k][1]
             times[block.a + k] = (w.start_s, w.end_s)
-    matched = [i for i, t in enumerate(times) if t is not None]
-    if not matched:
-        return [], 0.0
-    first, last = matched[0], matched[-1]
-    # unmatched passage words before the first match were not heard: start at the first match
+    read_share = round(read / len(ref), 3)
+    followed_share = round(min(1.0, followed / len(hyp)), 3)
+    if followed_share < min_followed:
+        return Alignment([], read_share, followed_share, True)
+    first, last = blocks[0].a, blocks[-1].a + blocks[-1].size - 1
     out: list[Word] = []
     i = first
     while i <= last:
@@ -267,5 +312,11 @@ def align_to_passage(passage: str, words: Sequence[Word]) -> tuple[list[Word], f
         for k in range(n):
             out.append(Word(ref[i + k], gap_start + k * step, gap_start + (k + 1) * step, 0.0))
         i = j
-    return out, round((last - first + 1) / len(ref), 3)
+    return Alignment(out, read_share, followed_share, False)
 
+
+def align_to_passage(passage: str, words: Sequence[Word]) -> tuple[list[Word], float]:
+    """The passage's words timed from the transcript, and the share of the passage read
+    (`align_passage` has the details; [] when the take does not follow the passage)."""
+    aligned = align_passage(passage, words)
+    return aligned.words, aligned.read_share

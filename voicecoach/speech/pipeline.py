@@ -17,6 +17,7 @@ import numpy as np
 from ..audio.load import SAMPLE_RATE, load_audio
 from ..config import Config, load_config
 from .fillers import RecoveryOptions
+from .hints import hint_prompt
 from .lexicon import Lexicon
 from .metrics import DeliveryOptions, analyze, mark_fillers
 from .transcribe import ModelOptions, Transcriber, load_transcriber
@@ -38,6 +39,9 @@ class ScoreOptions:
     verbatim_prompt: bool = True
     max_audio_s: float = 3600.0
     recovery: RecoveryOptions = field(default_factory=RecoveryOptions)
+    # terms to bias recognition toward (a scenario's vocabulary, as plain strings; speech/hints.py)
+    vocabulary: tuple[str, ...] = ()
+    hint_style: str = "glossary"
 
     @classmethod
     def from_config(cls, cfg: Config, *, model: str | None = None, device: str | None = None,
@@ -54,6 +58,7 @@ class ScoreOptions:
             recovery=RecoveryOptions(recover_gaps=bool(f.get("recover_gaps", False)),
                                      acoustic=bool(f.get("acoustic", True)),
                                      acoustic_min_held_s=float(f.get("acoustic_min_held_s", 0.35))),
+            hint_style=str(cfg.section("vocabulary").get("hint_style", "glossary")),
         )
 
 
@@ -79,12 +84,17 @@ class Scorer:
         if context:
             # Whisper continues the style of the END of its prompt: the verbatim sample goes last
             prompt = f"{context[-150:]} {prompt or ''}".strip()
+        hints = hint_prompt(self.options.vocabulary, self.options.hint_style)
+        if hints:  # the terms first, so the answer so far and the verbatim sample stay nearest the audio
+            prompt = f"{hints} {prompt or ''}".strip()
         words = self.transcriber.transcribe(samples, prompt=prompt)
-        if self.options.recover_fillers:
+        if self.options.recover_fillers or hints:
             from .fillers import recover_fillers, recover_missed_speech
 
-            # the verbatim prompt sometimes makes Whisper end a segment early: get those words back
+            # a prompt (verbatim sample or terms) sometimes makes Whisper end a segment early, or
+            # drop a sentence: words must cover the voiced audio, so decode what they do not
             words = recover_missed_speech(samples, words, self.transcriber, voiced=voiced)
+        if self.options.recover_fillers:
             words = recover_fillers(samples, words, self.transcriber, self.options.lexicon,
                                     options=self.options.recovery)
         if offset_s:

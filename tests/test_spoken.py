@@ -1,0 +1,123 @@
+"""Spoken forms of code (coach/spoken.py) and the key-point phrase matcher built on them: pure."""
+
+from __future__ import annotations
+
+import pytest
+
+from voicecoach.coach.keypoints import Synonyms, hear, match_phrase, term_joins
+from voicecoach.coach.spoken import homophone_numbers, sounds_like, spoken_words
+
+# (what Whisper may write for what was said, how the code or the key point writes it)
+PAIRS = [
+    ("pbkdf2 sync", "pbkdf2Sync"),
+    ("PBKDF2 sync", "pbkdf2Sync"),
+    ("read file sync", "readFileSync"),
+    ("readfilesync", "readFileSync"),
+    ("read-file-sync", "readFileSync"),
+    ("simple date format", "SimpleDateFormat"),
+    ("new request with context", "NewRequestWithContext"),
+    ("four oh four", "404"),
+    ("four hundred and four", "404"),
+    ("four hundred four", "404"),
+    ("two hundred", "200"),
+    ("two oh one", "201"),
+    ("four twenty two", "422"),
+    ("four twenty-two", "422"),
+    ("five hundred", "500"),
+    ("five oh two", "502"),
+    ("four oh nine", "409"),
+    ("four hundred", "400"),
+    ("go test dash race", "go test -race"),
+    ("go test hyphen race", "go test -race"),
+    ("p ninety nine", "p99"),
+    ("P99", "p99"),
+    ("p 99", "p99"),
+    ("six hundred thousand", "600000"),
+    ("600,000", "600000"),
+    ("600 ,000", "600000"),
+    ("a hundred", "100"),
+    ("one hundred", "100"),
+    ("twenty five", "25"),
+    ("ninety nine percent", "99%"),
+    ("zero percent error rate", "0% error rate"),
+    ("net slash http", "net/http"),
+    ("net/http", "net/http"),
+    ("crypto dot pbkdf2", "crypto.pbkdf2"),
+    ("err dot message", "err.message"),
+    ("created underscore at", "created_at"),
+    ("created at", "created_at"),
+    ("page minus one", "page - 1"),
+    ("ten seconds", "10 seconds"),
+    ("three retries", "3 retries"),
+    ("limit one to a hundred", "limit 1 to 100"),
+    ("n plus one", "N plus 1"),
+    ("with context", "WithContext"),
+    ("http client", "HttpClient"),
+    ("json parse", "JSON.parse"),
+]
+
+
+@pytest.mark.parametrize("said,written", PAIRS)
+def test_spoken_and_written_forms_meet(said, written):
+    assert len(PAIRS) >= 40
+    s, w = spoken_words(said), spoken_words(written)
+    assert s == w or "".join(s) == "".join(w), (s, w)
+
+
+@pytest.mark.parametrize("said,written", [
+    ("four oh four", "440"), ("two hundred", "2100"), ("p ninety nine", "p 9 9 x"), ("read file", "readFileSync"),
+    ("go test", "go test -race"), ("six hundred", "600000"), ("pbkdf sync", "pbkdf2Sync"),
+])
+def test_different_forms_stay_apart(said, written):
+    s, w = spoken_words(said), spoken_words(written)
+    assert s != w and "".join(s) != "".join(w)
+
+
+def test_homophones_of_numbers_are_offered_not_forced():
+    words = spoken_words("I've returned for 22 and status to 100")
+    assert "for" in words and "22" in words  # the plain reading stays
+    assert set(homophone_numbers(words)) == {"422", "200"}
+    assert homophone_numbers(spoken_words("wait for the lock")) == ()
+
+
+@pytest.mark.parametrize("target,heard,expect", [
+    ("pbkdf2sync", "bbkdf2sync", True), ("pbkdf2sync", "bbkdftosync", True), ("mutex", "newdecks", True),
+    ("idempotencykey", "itempotenticky", True), ("race", "rays", False),  # too short to match by sound
+    ("readfilesync", "readfilessync", True), ("mutex", "latency", False), ("pbkdf2sync", "worker", False),
+    ("idempotencykey", "orderid", False),
+])
+def test_near_misses_by_sound(target, heard, expect):
+    assert (sounds_like(target, heard) > 0) is expect
+
+
+SYN = Synonyms([["lock", "mutex"], ["return", "respond with"], ["asynchronous", "async"]])
+TERMS = term_joins(["pbkdf2Sync", "readFileSync", "mutex", "idempotency key"])
+
+
+@pytest.mark.parametrize("phrase,text,how", [
+    ("pbkdf2sync", "The pbkdf2 sync call blocks", "words"),
+    ("pbkdf2sync", "BBKDF2 sync with 600,000 iterations", "sound"),
+    ("readfilesync", "and read file sync on every request", "spoken form"),
+    ("read file sync", "it calls readfilesync per request", "spoken form"),
+    ("return 404", "respond with four oh four when it's missing", "words"),
+    ("return 422", "I've returned for 22 for insufficient funds", "spoken form"),
+    ("blocks the event loop", "the hashing blocked the event loop", "words"),
+    ("mutex", "guard it with one new decks", "sound"),
+    ("go test race", "run go test dash race in CI", "words"),
+    ("p99 latency", "p ninety nine latency jumps", "words"),
+])
+def test_phrases_match_what_was_said(phrase, text, how):
+    confidence, found_how = match_phrase(phrase, hear(text, SYN), SYN, terms=TERMS)
+    assert confidence > 0 and found_how == how
+    assert (confidence == 1.0) is (how in ("words", "spoken form") and "for 22" not in text)
+
+
+@pytest.mark.parametrize("phrase,text", [
+    ("pbkdf2sync", "the worker pool hashes off the main thread"),
+    ("mutex", "latency drops back to milliseconds"),
+    ("return 404", "return 200 for everything"),
+    ("read file sync", "read the file once at startup"),
+    ("lock", "there's no lock around the map"),  # a positive point after a negation
+])
+def test_phrases_do_not_match_what_was_not_said(phrase, text):
+    assert match_phrase(phrase, hear(text, SYN), SYN, terms=TERMS, positive=True)[0] == 0

@@ -1,0 +1,213 @@
+"""Spoken forms of code: how identifiers, numbers and flags sound, and near misses by sound.
+
+People say "pbkdf2 sync" for pbkdf2Sync, "four oh four" or "four hundred and four" for 404, "go
+test dash race" for `go test -race`, "p ninety nine" for p99; Whisper writes any of those, or
+"readfilesync", or "read file sync". Both sides (the scenario's phrases and what was heard) go
+through `spoken_words`, so they meet on one canonical form:
+- identifiers split at case and letter/digit boundaries and at . / _ - (readFileSync -> read file sync);
+- number words become digits, read as a quantity ("four hundred and four" -> 404, "six hundred
+  thousand" -> 600000) or digit by digit ("four oh four" -> 404, "four twenty two" -> 422);
+- the names of punctuation ("dash", "slash", "dot") are dropped, as the symbols are.
+`joined` gives the concatenations of neighbouring words, so "read file sync" meets "readfilesync".
+`sound_key` / `sounds_like` catch near misses by sound (Whisper's "BBKDF to sync" for pbkdf2Sync,
+"mute x" for mutex); a match by sound is reported with a lower confidence. Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+UNITS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())}
+TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000,
+          "hundreds": 100, "thousands": 1000}  # "the five hundreds stop": HTTP 500s
+# "oh" is a zero only between other digits ("four oh four"); on its own it is a word
+ZERO_WORDS = {"oh", "o"}
+# the names of symbols people read aloud in code: the symbol itself is dropped too
+SYMBOL_WORDS = frozenset({"dash", "hyphen", "slash", "backslash", "dot", "underscore", "colon", "semicolon"})
+# Whisper's homophones in front of a number: "to 100" is "two hundred", "for 22" is "four twenty two"
+HOMOPHONES = {"to": "2", "too": "2", "for": "4"}
+
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+_WORD = re.compile(r"[A-Za-z0-9']+|%")
+_DIGITS = re.compile(r"\d+")
+
+
+def split_identifier(token: str) -> list[str]:
+    """readFileSync -> read File Sync; pbkdf2Sync -> pbkdf 2 Sync; HTTPServer -> HTTP Server."""
+    return [p for p in _CAMEL.split(token) if p]
+
+
+def raw_words(text: str) -> list[str]:
+    """Lower-case words with identifiers split; "600,000" stays one number."""
+    text = text.replace("\u2019", "'")
+    text = re.sub(r"(?<=\d)\s?,\s?(?=\d{3}\b)", "", text)  # 600,000 and Whisper's "600 ,000"
+    text = re.sub(r"(?<=\w)\s+-\s+(?=\w)", " minus ", text).replace("+", " plus ")  # page - 1, n+1
+    out: list[str] = []
+    for token in _WORD.findall(text):
+        if token == "%":
+            out.append("percent")
+            continue
+        for part in split_identifier(token.strip("'")):
+            part = part.lower().strip("'")
+            if part:
+                out.append(part)
+    return out
+
+
+def _is_number_word(word: str) -> bool:
+    return word in UNITS or word in TENS or word in SCALES or _DIGITS.fullmatch(word) is not None
+
+
+def _quantity(run: list[str]) -> str:
+    """'four hundred and four' -> '404', 'six hundred thousand' -> '600000', 'a hundred' -> '100'."""
+    total, current = 0, 0
+    for w in run:
+        if w in ("and", "a"):
+            current = current or (1 if w == "a" else 0)
+            continue
+        if w in SCALES:
+            scale = SCALES[w]
+            if scale == 100:
+                current = (current or 1) * 100
+            else:
+                total += (current or 1) * scale
+                current = 0
+        elif w in TENS:
+            current += TENS[w]
+        elif w in UNITS:
+            current += UNITS[w]
+        else:
+            current += int(w)
+    return str(total + current)
+
+
+def _digit_groups(run: list[str]) -> str:
+    """'four oh four' -> '404', 'four twenty two' -> '422', 'ninety nine' -> '99', 'two 100' -> '2100'."""
+    groups: list[str] = []
+    i = 0
+    while i < len(run):
+        w = run[i]
+        if w in TENS:
+            value = TENS[w]
+            if i + 1 < len(run) and run[i + 1] in UNITS and UNITS[run[i + 1]] < 10:
+                value += UNITS[run[i + 1]]
+                i += 1
+            groups.append(str(value))
+        elif w in UNITS:
+            groups.append(str(UNITS[w]))
+        elif w in ZERO_WORDS:
+            groups.append("0")
+        else:
+            groups.append(w)
+        i += 1
+    return "".join(groups)
+
+
+def _number_run(words: list[str], i: int) -> int:
+    """Length of the run of number words starting at i (0 when none starts there)."""
+    j = i
+    while j < len(words):
+        w = words[j]
+        if _is_number_word(w):
+            j += 1
+        elif w in ZERO_WORDS and j > i and j + 1 < len(words) and _is_number_word(words[j + 1]):
+            j += 1
+        elif w == "and" and j > i and words[j - 1] in SCALES and j + 1 < len(words) and (
+                words[j + 1] in UNITS or words[j + 1] in TENS):
+            j += 1
+        elif w == "a" and j == i and j + 1 < len(words) and words[j + 1] in SCALES:
+            j += 1
+        else:
+            break
+    return j - i
+
+
+def numbers_to_digits(words: list[str]) -> list[str]:
+    """Runs of number words (and digits) become one number token."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        n = _number_run(words, i)
+        if n == 0:
+            out.append(words[i])
+            i += 1
+            continue
+        run = words[i:i + n]
+        if run == ["a"]:
+            out.append("a")
+        elif any(w in SCALES for w in run):
+            out.append(_quantity(run))
+        elif len(run) == 1:
+            w = run[0]
+            out.append(str(UNITS[w]) if w in UNITS else str(TENS[w]) if w in TENS else w)
+        else:
+            out.append(_digit_groups(run))
+        i += n
+    return out
+
+
+@lru_cache(maxsize=8192)
+def spoken_words(text: str) -> tuple[str, ...]:
+    """The canonical words of `text`: identifiers split, numbers as digits, symbol names dropped."""
+    words = [w for w in raw_words(text) if w not in SYMBOL_WORDS]
+    return tuple(numbers_to_digits(words))
+
+
+def homophone_numbers(words: tuple[str, ...]) -> tuple[str, ...]:
+    """Numbers a homophone may have hidden: ("to", "100") -> "200", ("for", "22") -> "422"."""
+    out = []
+    for a, b in zip(words, words[1:]):
+        if a in HOMOPHONES and b.isdigit():
+            digit = HOMOPHONES[a]
+            if b.startswith("1") and b.strip("0") == "1" and len(b) >= 3:  # "to 100": two hundred
+                out.append(str(int(digit) * int(b)))
+            elif len(b) <= 2:  # "for 22": four twenty two, "to 01": two oh one
+                out.append(digit + b.zfill(2))
+    return tuple(out)
+
+
+def joined(words: tuple[str, ...], max_n: int = 4) -> frozenset[str]:
+    """Concatenations of 2..max_n neighbouring words: "read file sync" -> "readfilesync"."""
+    return frozenset("".join(words[i:i + n]) for n in range(2, max_n + 1) for i in range(len(words) - n + 1))
+
+
+# ---- sound ---------------------------------------------------------------------------------
+
+_DIGIT_NAMES = {str(i): w for w, i in UNITS.items() if i < 10}
+
+
+def _spell_digits(text: str) -> str:
+    return "".join(_DIGIT_NAMES.get(c, c) for c in text)
+
+
+@lru_cache(maxsize=8192)
+def sound_key(text: str) -> str:
+    """A phonetic key (Metaphone) of a word or of joined words, digits read out as words."""
+    import jellyfish
+
+    return jellyfish.metaphone(_spell_digits(text.replace(" ", "").lower())).replace(" ", "")
+
+
+def _distance(a: str, b: str) -> int:
+    import jellyfish
+
+    return jellyfish.levenshtein_distance(a, b)
+
+
+def sounds_like(target: str, heard: str) -> float:
+    """Confidence (0 = no) that `heard` (joined words) is `target` misheard: same phonetic key
+    0.7; keys one edit apart (two for long keys) 0.5. Short keys never match by sound: too many
+    plain words share them."""
+    a, b = sound_key(target), sound_key(heard)
+    if len(a) < 4 or not b or abs(len(a) - len(b)) > 2:
+        return 0.0
+    if a == b:
+        return 0.7
+    d = _distance(a, b)
+    if d <= 1 or (d <= 2 and len(a) >= 8):
+        return 0.5
+    return 0.0
