@@ -6,6 +6,7 @@ response_format, then ok), content (replies with `server.content`). Every reques
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -96,4 +97,24 @@ class _Handler(BaseHTTPRequestHandler):
 def start() -> FakeLLM:
     server = FakeLLM()
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@contextlib.contextmanager
+def running():
+    """A fake LLM server for the duration of a `with` block (or a fixture's yield)."""
+    server = start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def point_home_at(server: FakeLLM, home, monkeypatch, config: str, api_key: str = "sk-test-DO-NOT-LEAK-1234567890"):
+    """Write `config` as the user's config.toml and point the openai client at `server`."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text(config)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", api_key)
     return server

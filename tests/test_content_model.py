@@ -4,9 +4,7 @@ the figures over every scenario and voice; these are a handful, kept fast."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -14,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import spoken_clip
 from voicecoach.coach.scenarios import get_scenario
 from voicecoach.config import load_config
 
@@ -22,13 +21,7 @@ pytestmark = pytest.mark.model
 
 
 def synthesise(text: str, target: Path, rate_wpm: int = 160) -> Path:
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
-    spec = importlib.util.spec_from_file_location("make_fixtures", ROOT / "scripts" / "make_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.synthesise(text, rate_wpm, target)
-    return target
+    return spoken_clip.espeak(text, target, rate_wpm)
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,14 @@ the PulseAudio null sink's monitor while the clip plays into the sink).
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
+import spoken_clip
 from live_helpers import cli, run_cli, wait_for_take, write_config
 from voicecoach.sessions.drill import calibration_passage
 from voicecoach.text import plain_tokens as tokens
@@ -35,13 +34,7 @@ def pace_clip(name: str, tmp_path: Path) -> tuple[Path, str]:
 
 
 def synthesise(text: str, rate_wpm: int, target: Path) -> Path:
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
-    spec = importlib.util.spec_from_file_location("make_fixtures", ROOT / "scripts" / "make_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.synthesise(text, rate_wpm, target)
-    return target
+    return spoken_clip.espeak(text, target, rate_wpm)
 
 
 def voiced_span_s(wav: Path) -> float:

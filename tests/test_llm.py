@@ -23,24 +23,19 @@ ANSWER = next(a for a in load_labelled() if a.scenario == "py-nonidempotent-retr
 
 @pytest.fixture(scope="module")
 def server():
-    srv = llm_server.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with llm_server.running() as srv:
+        yield srv
 
 
 @pytest.fixture
 def llm(server, voicecoach_home, monkeypatch):
     """Point the judge at the fake server (via the environment) with short timeouts and back-off."""
     server.mode, server.requests[:] = "good", []
-    voicecoach_home.mkdir(parents=True, exist_ok=True)
-    (voicecoach_home / "config.toml").write_text(
+    return llm_server.point_home_at(
+        server, voicecoach_home, monkeypatch,
         '[llm]\nmodel = "fake-judge"\ntimeout_s = 0.5\nmax_retries = 2\nbackoff_s = 0.01\n'
         # the timing asserts are about the judge: keep the offline matcher on words alone (fast)
-        '[meaning]\nengine = "off"\n')
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
-    return server
+        '[meaning]\nengine = "off"\n', api_key=SECRET)
 
 
 def run(text=ANSWER.text, scenario_id=ANSWER.scenario):

@@ -212,14 +212,10 @@ def test_compare_between_attempts_warns_on_reused_wording(tmp_path):
 
 @pytest.fixture
 def fake_llm(voicecoach_home, monkeypatch):
-    srv = llm_server.start()
-    srv.mode = "content"
-    voicecoach_home.mkdir(parents=True, exist_ok=True)
-    (voicecoach_home / "config.toml").write_text('[llm]\nmodel = "fake"\ntimeout_s = 2\nmax_retries = 0\n')
-    monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with llm_server.running() as srv:
+        srv.mode = "content"
+        yield llm_server.point_home_at(srv, voicecoach_home, monkeypatch,
+                                       '[llm]\nmodel = "fake"\ntimeout_s = 2\nmax_retries = 0\n')
 
 
 def test_llm_questions_are_used_and_a_bad_reply_falls_back_to_templates(fake_llm):

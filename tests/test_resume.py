@@ -191,20 +191,15 @@ def test_resume_command_json():
 
 @pytest.fixture(scope="module")
 def server():
-    srv = llm_server.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with llm_server.running() as srv:
+        yield srv
 
 
 @pytest.fixture
 def llm(server, voicecoach_home, monkeypatch):
     server.mode, server.requests[:] = "content", []
-    voicecoach_home.mkdir(parents=True, exist_ok=True)
-    (voicecoach_home / "config.toml").write_text('[llm]\nmodel = "fake"\ntimeout_s = 2\nmax_retries = 0\n')
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-DO-NOT-LEAK-1234567890")
-    return server
+    return llm_server.point_home_at(server, voicecoach_home, monkeypatch,
+                                    '[llm]\nmodel = "fake"\ntimeout_s = 2\nmax_retries = 0\n')
 
 
 GOOD_REPLY = {"claims": [{"line": 16, "vague": True, "rewrite": "Say what Redis cached and the hit rate",
