@@ -2,7 +2,7 @@
 answers come in, a microphone that vanishes mid-session keeps what was recorded, and the session
 ends with its summary spoken.
 
-Kept short (80 s before, measured on the shared machine; docs/mock-stage.md has the figures):
+Kept short (80 s before, 57-65 s after, on the shared machine; docs/mock-stage.md has the figures):
 the interviewer (Piper, as by default, named here so the test does not depend on the default)
 speaks at 230 WPM, and the answers are short; everything the test checks is unchanged."""
 
