@@ -413,3 +413,23 @@ def test_without_speaker_or_microphone_one_line_each_and_the_attempt_is_kept():
     assert [s["status"] for s in data["sections"]] == ["unanswered"] * 5 and data["attempt"] == 1
     with open_store() as store:
         assert list_sessions(store)[0].status == "incomplete"
+
+
+def test_the_interviewer_reports_a_failed_line_once_and_goes_on_in_writing(monkeypatch):
+    """No retry: the engines below already redo a bad render and fall back (issue 12), so a line
+    that still fails means no engine can speak; later lines are not tried (each would be late)."""
+    from voicecoach.audio import tts
+    from voicecoach.sessions.interviewer import TTSVoice
+
+    tried, notes = [], []
+
+    def no_engine(text, options):
+        tried.append(text)
+        raise tts.TTSUnavailable("no engine could speak: piper: no audio; espeak-ng: no audio")
+
+    monkeypatch.setattr(tts, "speak", no_engine)
+    voice = TTSVoice({}, on_unavailable=notes.append)
+    for line in ("Hello.", "Question one.", "Question two."):
+        voice.say(line)
+    assert tried == ["Hello."] and voice.spoken == []
+    assert len(notes) == 1 and "no engine could speak" in notes[0] and "in writing" in notes[0]

@@ -222,3 +222,66 @@ def test_speaking_on_hold_renders_at_once_but_plays_only_when_released(monkeypat
     assert not played.is_set()
     speaking.wait()  # releases, then waits for the end
     assert played.is_set()
+
+
+def test_one_engine_never_renders_two_texts_at_once(monkeypatch):
+    """The warm-up, speak's renderer and a second Speaking may reach one engine object together;
+    its lock lets one render in at a time (pyttsx3's worker pipe is not thread-safe). A fake engine
+    that notices a second caller arriving while it renders (unit test of render.py alone)."""
+    import importlib
+    import threading
+
+    from voicecoach.audio.tts.base import Speech
+
+    render_mod = importlib.import_module("voicecoach.audio.tts.render")  # the package exports a function `render`
+
+    class Probe:
+        name = "espeak-ng"
+        active, most = 0, 0
+        second = threading.Event()
+        guard = threading.Lock()
+
+        def render(self, text):
+            with Probe.guard:
+                Probe.active += 1
+                Probe.most = max(Probe.most, Probe.active)
+                if Probe.active > 1:
+                    Probe.second.set()
+            Probe.second.wait(0.5)  # a render in progress: long enough for an unlocked caller to arrive
+            with Probe.guard:
+                Probe.active -= 1
+            return Speech(np.full(22050 * 2, 0.3, np.float32), 22050, self.name)
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(render_mod, "_create", lambda name, options: Probe())
+    options = only("espeak-ng")
+    threads = [threading.Thread(target=render_sentence, args=("Say the fix.", options)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert Probe.most == 1 and not Probe.second.is_set()
+
+
+@pytest.mark.audio
+def test_speak_returns_once_the_last_word_is_heard(pulse_sink):
+    """What the interviewer relies on: when `speak` returns, its last word has already reached a
+    recorder on the sink's monitor, so a microphone opened next hears none of it. (On this
+    machine it arrives 0.4-0.5 s before the return; with neither the DAC-time wait nor the tail of
+    silence, the return came within 0.06 s of it, on either side.)"""
+    import time
+
+    speak("Warm.", only("espeak-ng"))
+    with pulse_sink.recorder() as rec:
+        rec.wait_started()
+        speak("Say the fix in one sentence, then stop.", only("espeak-ng"))
+        returned_at = rec.seconds
+        deadline = time.monotonic() + 30
+        while rec.seconds < returned_at + 1.0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        recorded = rec.samples()
+    loud = np.flatnonzero(np.abs(recorded) > 0.02)
+    assert loud.size, "nothing was heard"
+    assert loud[-1] / 16000 <= returned_at, (loud[-1] / 16000, returned_at)

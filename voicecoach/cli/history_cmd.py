@@ -247,7 +247,8 @@ def repair(delete_orphans, as_json):
 
     \b
     - a damaged database is moved aside (voicecoach.db.damaged-<time>) and rebuilt from the
-      JSON sidecar each take keeps beside its audio; so is a healthy one missing some takes
+      JSON sidecar each take and each mock session keeps in the takes folder; so is a healthy
+      one missing some of them
     - lists audio no take refers to (left by a save that was killed); --delete-orphans removes it
     - fixes the WAV headers of recordings a crash cut short
 
@@ -273,6 +274,10 @@ def repair(delete_orphans, as_json):
         + (f", {report.sidecars_written} sidecar(s) written" if report.sidecars_written else "") + ".")
     for old, new in report.renumbered:
         out(f"  take #{old} came back as #{new} (its number was taken)")
+    if report.mock_sessions_added:
+        out(f"{report.mock_sessions_added} mock session(s) restored from their sidecars.")
+    for old, new in report.mock_sessions_renumbered:
+        out(f"  mock session #{old} came back as #{new} (its number was taken)")
     for why in report.unreadable_sidecars:
         out(f"  skipped sidecar {why}")
     if report.missing_audio:

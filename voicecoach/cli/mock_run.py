@@ -66,6 +66,7 @@ def run_session(plan, cfg, *, answer_files: list[str] | None, input_spec: str | 
         options = PracticeOptions.from_config(cfg, end_silence_s=end_silence, speak=speak)
         voice = (TTSVoice(cfg.section("tts"), on_unavailable=lambda m: click.echo(f"voicecoach: {m}", err=True))
                  if speak else SilentVoice())
+        voice.warm_up()  # the voice loads with the speech model, so the introduction is not late
         ui = MockDisplay(err, session_clock)
         def exit_now() -> None:  # a second Ctrl-C: the answer so far and every earlier one are on disk
             path = control.writer.path if control.writer is not None else None

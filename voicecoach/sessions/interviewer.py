@@ -1,6 +1,6 @@
 """The interviewer: its voice (a small seam over voicecoach.audio.tts) and what the screen shows.
 
-The voice uses only `voicecoach.audio.tts.speak`, `TTSOptions` and `TTSUnavailable`, so the TTS
+The voice uses only `voicecoach.audio.tts.speak`, `warm_up`, `TTSOptions` and `TTSUnavailable`, so the TTS
 engines behind them (pyttsx3, espeak-ng, Piper) can change without touching the mock stage.
 When speech cannot be produced the interviewer says so once and goes on in writing: a session
 is never lost to a missing speaker.
@@ -13,7 +13,6 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from .live import LiveDisplay, clock
 
-SETTLE_S = 0.3
 KIND_TITLE = {"english": "English check", "cv": "CV question", "code_review": "Code review",
               "follow_up": "Follow-up"}
 
@@ -25,14 +24,23 @@ class Voice(Protocol):
 class SilentVoice:
     """No speech (--no-speak, --answers): the display shows every line anyway."""
 
+    def warm_up(self) -> None:
+        pass  # nothing will be spoken: nothing to load (and nothing for the exit to wait for)
+
     def say(self, text: str) -> None:
         del text
 
 
 class TTSVoice:
-    """The configured TTS voice. A line that fails is tried once more (pyttsx3 now and then renders
-    nothing, see issue 12); a line that still fails is reported once and the session goes on in
-    writing. Without an output device every later line fails fast, before any rendering."""
+    """The configured TTS voice. `say` returns once the line has been heard (speak waits for the
+    last word to reach the speaker, from the stream's own timing), so the microphone opened next
+    does not record the question's tail.
+
+    A line that fails is reported once and the session goes on in writing: the engines below
+    already redo a bad render and fall back to the next engine (issue 12), so a failure that
+    reaches this far means no engine can speak here, and trying again on every line would only
+    make each question late. `warm_up()` loads the engine while the session starts.
+    """
 
     def __init__(self, tts_section: Mapping[str, Any], on_unavailable: Callable[[str], None] | None = None):
         from ..audio.tts import TTSOptions
@@ -42,27 +50,25 @@ class TTSVoice:
         self.failures: list[str] = []
         self.spoken: list[str] = []
 
+    def warm_up(self) -> None:
+        """Load the engine in the background (not when there is no output device)."""
+        from ..audio.tts import warm_up
+
+        warm_up(self.options)
+
     def say(self, text: str) -> None:
-        if not text.strip():
+        if not text.strip() or self.failures:
             return
         from ..audio.tts import TTSUnavailable, speak
 
-        for _ in range(2):
-            try:
-                speak(text, self.options)
-            except TTSUnavailable as exc:
-                reason = str(exc)
-                if "output device" in reason:
-                    break  # nothing to retry: there is no speaker
-                continue
-            self.spoken.append(text)
-            # the output stream ends when PortAudio has handed over its last buffer, not when the
-            # speaker has played it: a beat of silence keeps the question's tail out of the answer
-            time.sleep(SETTLE_S)
+        try:
+            speak(text, self.options)
+        except TTSUnavailable as exc:
+            self.failures.append(str(exc))
+            if self.on_unavailable is not None:
+                self.on_unavailable(f"the interviewer's voice failed ({exc}); the questions are shown in writing")
             return
-        if reason not in self.failures and self.on_unavailable is not None:
-            self.on_unavailable(f"the interviewer's voice failed ({reason}); the questions are shown in writing")
-        self.failures.append(reason)
+        self.spoken.append(text)
 
 
 class SessionClock:

@@ -25,6 +25,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+from ..audio import background
 from ..audio.load import SAMPLE_RATE, to_pcm16
 from ..types import Word
 from ..audio.vad import vad
@@ -132,8 +133,9 @@ class LiveSession:
         self._draft_seq = 0
         self._draft_id: int | None = None  # the draft still valid for the open utterance
         self._draft_speech = -1  # speech frames of the utterance when that draft was taken
-        self._worker = threading.Thread(target=self._work, name="voicecoach-transcribe", daemon=True)
-        self._worker.start()
+        # CTranslate2 runs in this thread: the exit waits for the utterance in progress (leaving
+        # while it runs crashes the process, background.py) and abort() drops the rest
+        self._worker = background.start(self._work, name="voicecoach-transcribe", stop=self.abort)
 
     # -- audio in ------------------------------------------------------------------------------
     @property

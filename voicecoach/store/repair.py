@@ -1,5 +1,6 @@
-"""The store heals: a damaged database is moved aside and rebuilt from the takes' sidecars, and
-`voicecoach repair` re-indexes the takes folder and lists (or deletes) orphaned audio.
+"""The store heals: a damaged database is moved aside and rebuilt from the sidecars in the takes
+folder (takes, and mock sessions with their answers linked again), and `voicecoach repair`
+re-indexes that folder and lists (or deletes) orphaned audio.
 
 Several processes may hit the same damaged file at once: an exclusive lock file serialises the
 healing, and a process that gets the lock after another one healed just reconnects.
@@ -8,6 +9,7 @@ healing, and a process that gets the lock after another one healed just reconnec
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import sqlite3
@@ -114,8 +116,9 @@ def heal(store: Store, exc: BaseException | None = None, *, force: bool = False)
         store.healed_from = moved
         report = reindex(store)
         why = f" ({exc})" if exc is not None else ""
+        mocks = f" and {report.mocks_added} mock session(s)" if report.mocks_added else ""
         notice.warning("the history database was damaged%s: moved it to %s and rebuilt the history from "
-                       "%d take(s) in %s", why, moved.name, report.added, store.takes_dir)
+                       "%d take(s)%s in %s", why, moved.name, report.added, mocks, store.takes_dir)
         return moved
 
 
@@ -125,6 +128,9 @@ class Reindex:
     renumbered: list[tuple[int, int]] = field(default_factory=list)  # (sidecar id, new id) on a clash
     sidecars_written: int = 0  # rows that had none (saved before sidecars existed)
     unreadable: list[str] = field(default_factory=list)
+    mocks_added: int = 0  # mock sessions rebuilt from their sidecars
+    mocks_updated: int = 0  # rows behind their sidecar (killed between the sidecar and COMMIT)
+    mocks_renumbered: list[tuple[int, int]] = field(default_factory=list)
 
 
 def _insert(conn: sqlite3.Connection, take_id: int | None, rec) -> int:
@@ -170,13 +176,81 @@ def reindex(store: Store) -> Reindex:
         with contextlib.suppress(sqlite3.Error):
             conn.execute("ROLLBACK")
         raise
+    reindex_mocks(store, report)
     report.sidecars_written = backfill_sidecars(store)
     return report
 
 
+def _mock_links(conn: sqlite3.Connection, old_id: int, rec) -> dict[int, tuple[str, int | None]]:
+    """position -> (kind, take id) of a rebuilt session: its answers' takes (their settings name
+    the session they answered, under the sidecar's id), then the unanswered parts of its output."""
+    links: dict[int, tuple[str, int | None]] = {}
+    for take_id, settings in conn.execute("SELECT id, settings_json FROM takes WHERE settings_json LIKE ?",
+                                          ('%"mock_session"%',)):
+        try:
+            s = json.loads(settings or "{}")
+            if int(s.get("mock_session")) == old_id:
+                links[int(s["position"])] = (str(s.get("kind") or ""), int(take_id))
+        except (TypeError, ValueError, KeyError):
+            continue
+    for section in rec["result"].get("sections") or []:
+        try:
+            links.setdefault(int(section["index"]), (str(section.get("kind") or ""), None))
+        except (TypeError, ValueError, KeyError):
+            continue
+    return links
+
+
+def reindex_mocks(store: Store, report: Reindex) -> None:
+    """Rows for the mock session sidecars the database lacks (ids kept when free) with their
+    answers linked; a row still 'started' whose sidecar has the result is brought up to date."""
+    found, bad = sidecar.scan_mocks(store.takes_dir)
+    report.unreadable += bad
+    if not found:
+        return
+    conn = store.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        rows = {int(i): (c, st, r) for i, c, st, r in
+                conn.execute("SELECT id, created_at, status, result_json FROM mock_sessions")}
+        for side in found:
+            rec, old_id = side.record, side.take_id
+            have = rows.get(old_id)
+            result_json, plan_json = _dumps(rec["result"]), _dumps(rec["plan"])
+            if have is not None and have[0] == rec["created_at"]:
+                if (have[1], have[2]) != (rec["status"], result_json) and rec["status"] != "started":
+                    conn.execute("UPDATE mock_sessions SET status = ?, overall = ?, result_json = ? WHERE id = ?",
+                                 (rec["status"], rec["overall"], result_json, old_id))
+                    report.mocks_updated += 1
+                continue
+            cur = conn.execute(
+                "INSERT INTO mock_sessions (id, created_at, round, attempt, status, stack, seed, overall, plan_json,"
+                " result_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (None if have is not None else old_id, rec["created_at"], int(rec["round"]), int(rec["attempt"]),
+                 rec["status"], rec["stack"], rec["seed"], rec["overall"], plan_json, result_json))
+            new_id = int(cur.lastrowid)
+            rows[new_id] = (rec["created_at"], rec["status"], result_json)
+            for position, (kind, take_id) in _mock_links(conn, old_id, rec).items():
+                conn.execute("INSERT OR IGNORE INTO mock_answers (session_id, position, kind, take_id)"
+                             " VALUES (?, ?, ?, ?)", (new_id, position, kind, take_id))
+            report.mocks_added += 1
+            if new_id != old_id:  # its id went to another session meanwhile: the sidecar follows the row
+                report.mocks_renumbered.append((old_id, new_id))
+                sidecar.write(sidecar.mock_path(store.takes_dir, new_id), sidecar.mock_record(
+                    new_id, rec["created_at"], rec["round"], rec["attempt"], rec["status"], rec["stack"],
+                    rec["seed"], rec["overall"], plan_json, result_json))
+                side.path.unlink(missing_ok=True)
+        conn.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+
+
 def backfill_sidecars(store: Store) -> int:
-    """A sidecar for every row without one (takes saved before sidecars existed); then a marker,
-    so this runs once per takes folder rather than on every start."""
+    """A sidecar for every row without one (takes saved before sidecars existed, mock sessions
+    before they had one); then a marker, so this runs once per takes folder rather than on every
+    start."""
     written = 0
     rows = store.conn.execute("SELECT id, created_at, kind, scenario_id, audio_path, result_json, model_json,"
                               " settings_json FROM takes ORDER BY id").fetchall()
@@ -187,6 +261,12 @@ def backfill_sidecars(store: Store) -> int:
         sidecar.write(path, sidecar.record(int(take_id), created, kind, scenario, audio, result, model or "{}",
                                            settings or "{}"))
         written += 1
+    for row in store.conn.execute("SELECT id, created_at, round, attempt, status, stack, seed, overall, plan_json,"
+                                  " result_json FROM mock_sessions ORDER BY id").fetchall():
+        path = sidecar.mock_path(store.takes_dir, int(row[0]))
+        if not path.exists():  # sessions of a database from before mock sidecars
+            sidecar.write(path, sidecar.mock_record(*row))
+            written += 1
     (store.takes_dir / sidecar.BACKFILLED).touch()
     if written:
         log.info("store: wrote %d sidecar(s) for takes saved before sidecars existed", written)
@@ -205,6 +285,8 @@ class RepairReport:
     orphan_bytes: int
     deleted: list[str]
     recordings_fixed: list[str]
+    mock_sessions_added: int = 0
+    mock_sessions_renumbered: list[tuple[int, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         from dataclasses import asdict
@@ -234,4 +316,5 @@ def repair(store: Store, delete_orphans: bool = False, orphan_min_age_s: float =
             path.unlink(missing_ok=True)
             deleted.append(path.name)
     return RepairReport(str(moved) if moved else None, report.added, report.renumbered, report.sidecars_written,
-                        report.unreadable, missing, [p.name for p in orphans], size, deleted, [])
+                        report.unreadable, missing, [p.name for p in orphans], size, deleted, [],
+                        report.mocks_added + report.mocks_updated, report.mocks_renumbered)

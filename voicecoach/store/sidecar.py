@@ -4,6 +4,10 @@
 atomically, before the row is committed, so the takes folder alone can rebuild the history
 (`voicecoach repair`, or automatically when the database is damaged): the database is an index
 of the folder, not the only copy. Written by Store.save_take, removed by Store.delete_take.
+
+A mock session keeps one too, `takes/mock-session-<id>.json`, beside its answers' audio: its
+row (round, attempt, status, plan) and its whole output, written when it starts and again when
+it ends, each time before the row (store/mocks.py).
 """
 
 from __future__ import annotations
@@ -21,8 +25,12 @@ log = logging.getLogger("voicecoach")
 FORMAT = "voicecoach-take"
 VERSION = 1
 SUFFIX = ".json"
-# written once every row of an existing database has its sidecar (databases from before sidecars)
-BACKFILLED = ".sidecars-v1"
+# written once every row of an existing database has its sidecar (databases from before sidecars;
+# v2: mock sessions have one too)
+BACKFILLED = ".sidecars-v2"
+MOCK_FORMAT = "voicecoach-mock-session"
+MOCK_PREFIX = "mock-session-"
+MOCK_FIELDS = ("id", "created_at", "round", "attempt", "status", "stack", "seed", "overall", "plan", "result")
 FIELDS = ("id", "created_at", "kind", "scenario_id", "audio", "result", "model", "settings")
 
 
@@ -115,10 +123,67 @@ def scan(takes_dir: Path) -> tuple[list[Sidecar], list[str]]:
     if not takes_dir.is_dir():
         return found, bad
     for path in sorted(takes_dir.glob(f"*{SUFFIX}")):
-        if path.name.startswith("."):
+        if path.name.startswith((".", MOCK_PREFIX)):
             continue
         try:
             found.append(read(path))
+        except ValueError as exc:
+            bad.append(str(exc))
+    found.sort(key=lambda s: (str(s.record.get("created_at")), s.take_id))
+    return found, bad
+
+
+# ---- mock sessions --------------------------------------------------------------------------------
+
+def mock_path(takes_dir: Path, session_id: int) -> Path:
+    return takes_dir / f"{MOCK_PREFIX}{int(session_id)}{SUFFIX}"
+
+
+def mock_ids(takes_dir: Path) -> list[int]:
+    """The session ids that have a sidecar (by file name)."""
+    out = []
+    for path in takes_dir.glob(f"{MOCK_PREFIX}*{SUFFIX}"):
+        number = path.name[len(MOCK_PREFIX):-len(SUFFIX)]
+        if number.isdigit():
+            out.append(int(number))
+    return out
+
+
+def mock_record(session_id: int, created_at: str, round_no: int, attempt: int, status: str, stack: str | None,
+                seed: int | None, overall: float | None, plan_json: str, result_json: str) -> str:
+    """The mock session sidecar text, from the strings its row stores."""
+    head = json.dumps({"format": MOCK_FORMAT, "version": VERSION, "id": int(session_id), "created_at": created_at,
+                       "round": int(round_no), "attempt": int(attempt), "status": status, "stack": stack,
+                       "seed": seed, "overall": overall}, ensure_ascii=False)
+    return f'{head[:-1]}, "plan": {plan_json or "{}"}, "result": {result_json or "{}"}}}\n'
+
+
+def read_mock(path: Path) -> Sidecar:
+    """ValueError when the file is not a mock session sidecar (or is torn)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path.name}: unreadable ({exc})") from exc
+    if not isinstance(data, dict) or data.get("format") != MOCK_FORMAT:
+        raise ValueError(f"{path.name}: not a voicecoach mock session sidecar")
+    missing = [k for k in MOCK_FIELDS if k not in data]
+    if missing or not isinstance(data.get("result"), dict) or not isinstance(data.get("plan"), dict):
+        raise ValueError(f"{path.name}: missing {', '.join(missing) or 'plan/result'}")
+    try:
+        int(data["id"]), int(data["round"]), int(data["attempt"])
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path.name}: bad id, round or attempt") from exc
+    return Sidecar(path, data)
+
+
+def scan_mocks(takes_dir: Path) -> tuple[list[Sidecar], list[str]]:
+    """Every mock session sidecar in `takes_dir` (oldest first) and the reasons some could not be read."""
+    found, bad = [], []
+    if not takes_dir.is_dir():
+        return found, bad
+    for path in sorted(takes_dir.glob(f"{MOCK_PREFIX}*{SUFFIX}")):
+        try:
+            found.append(read_mock(path))
         except ValueError as exc:
             bad.append(str(exc))
     found.sort(key=lambda s: (str(s.record.get("created_at")), s.take_id))

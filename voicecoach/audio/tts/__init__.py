@@ -7,6 +7,7 @@ Public API (stable; other stages build on `speak`):
     render(text, options) -> Speech      the samples
     TTSOptions.from_config(section)      built once from the [tts] config section
     warm_up(options)                     load the engine in the background before it is needed
+                                         (not when there is no output device; the exit waits for it)
 
 Engines (base.TTSEngine): piper.py (the default, natural voice), espeak.py (espeak-ng CLI),
 pyttsx3_engine.py (the cross-platform library, in a worker process). A render that comes back
@@ -18,8 +19,8 @@ from __future__ import annotations
 
 from .base import (DEFAULT_ENGINE, ENGINES, Speech, TTSEngine, TTSOptions, TTSUnavailable, chunks, expected_s,
                    problem, sentences)
-from .render import get_engine, render, render_sentence, synthesize_to_file, warm_up
-from .speaker import Speaking, output_device, play, speak
+from .render import get_engine, render, render_sentence, synthesize_to_file
+from .speaker import Speaking, output_device, play, speak, warm_up
 
 __all__ = [
     "DEFAULT_ENGINE", "ENGINES", "Speaking", "Speech", "TTSEngine", "TTSOptions", "TTSUnavailable", "chunks",

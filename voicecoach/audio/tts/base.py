@@ -92,7 +92,9 @@ class Speech:
 
 
 class TTSEngine(Protocol):
-    """One speech engine. `render` is called from one thread at a time; `close` frees its process."""
+    """One speech engine. `render` is called from one thread at a time (render.Serialised makes
+    sure of it); `close` frees its process; an optional `load()` does the slow part of the first
+    render (a warm-up calls it, then renders a word only if the process is not exiting)."""
 
     name: str
 

@@ -15,6 +15,7 @@ import logging
 import threading
 from pathlib import Path
 
+from .. import background
 from .base import Speech, TTSOptions, TTSUnavailable
 
 log = logging.getLogger("voicecoach")
@@ -88,7 +89,8 @@ def load_voice(voice: str = ""):
 
 
 def preload(voice: str = "") -> threading.Thread:
-    """Load the voice in a daemon thread (errors are left for the first render to report)."""
+    """Load the voice in a background thread (errors are left for the first render to report).
+    The exit waits for it: leaving while onnxruntime builds the session crashes (background.py)."""
 
     def run() -> None:
         try:
@@ -96,9 +98,7 @@ def preload(voice: str = "") -> threading.Thread:
         except TTSUnavailable as exc:
             log.debug("tts: Piper preload failed: %s", exc)
 
-    thread = threading.Thread(target=run, name="piper-preload", daemon=True)
-    thread.start()
-    return thread
+    return background.start(run, name="piper-preload")
 
 
 class PiperEngine:
@@ -107,6 +107,9 @@ class PiperEngine:
     def __init__(self, options: TTSOptions):
         self.options = options
         voice_files(options.voice)  # "not installed" now, not at the first sentence
+
+    def load(self) -> None:
+        load_voice(self.options.voice)
 
     def render(self, text: str) -> Speech:
         import numpy as np

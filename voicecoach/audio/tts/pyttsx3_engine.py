@@ -109,12 +109,16 @@ class Pyttsx3Engine:
         self._replies = queue.Queue()  # a new worker gets a new reader
 
     # -- the engine --
-    def render(self, text: str) -> Speech:
-        import soundfile as sf
-
+    def load(self) -> None:
+        """Start the worker (interpreter, pyttsx3, driver) unless it is running."""
         if self._proc is None or self._proc.poll() is not None:
             self._stop()
             self._start()
+
+    def render(self, text: str) -> Speech:
+        import soundfile as sf
+
+        self.load()
         self._count += 1
         path = Path(self._tmp.name) / f"{self._count}.wav"
         try:

@@ -2,17 +2,18 @@
 next engine of the chain; only when every engine fails does the caller get TTSUnavailable.
 
 Engines are kept per process (a loaded Piper voice, a running pyttsx3 worker), so the second
-feedback of a session starts as fast as a warm one.
+feedback of a session starts as fast as a warm one. Each sits behind its own lock (`Serialised`):
+a warm-up, the renderer thread of `speak` and a second `Speaking` may all reach one engine.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import background
 from .base import Speech, TTSEngine, TTSOptions, TTSUnavailable, problem, sentences
 
 if TYPE_CHECKING:
@@ -23,7 +24,10 @@ log = logging.getLogger("voicecoach")
 SAMPLE_RATE = 22050  # what espeak-ng, pyttsx3 (espeak) and joe render; other rates are resampled
 PAUSE_S = 0.25  # between two sentences
 
-_engines: dict[tuple, TTSEngine] = {}
+# a close waits this long for a render in progress (each render has its own timeout_s)
+CLOSE_WAIT_S = 60.0
+
+_engines: dict[tuple, "Serialised"] = {}
 _engines_lock = threading.Lock()
 _warned: set[str] = set()
 
@@ -42,17 +46,54 @@ def _create(name: str, options: TTSOptions) -> TTSEngine:
     return Pyttsx3Engine(options)
 
 
-def get_engine(name: str, options: TTSOptions) -> TTSEngine:
-    """The engine `name` with `options` (its voice from [tts.voices]), created once per process."""
+class Serialised:
+    """An engine that renders one text at a time, whichever thread asks.
+
+    Thread safety of the engines themselves: the pyttsx3 engine is NOT thread-safe (one worker,
+    one request/reply pipe: two renders at once would read each other's replies and files).
+    Piper: onnxruntime documents concurrent `Run` calls on one session as safe, and piper-tts 1.8
+    (installed here) guards its espeak-ng phonemizer, which keeps global state, with a lock of its
+    own; we allow piper-tts from 1.3 and do not rely on every release doing so. Two renders at once
+    on a 2-core machine also only make the first sentence late. espeak-ng runs one process per
+    render and would be safe without the lock; it costs nothing there.
+    """
+
+    def __init__(self, engine: TTSEngine):
+        self.engine = engine
+        self.name = engine.name
+        self.lock = threading.Lock()
+
+    def render(self, text: str) -> Speech:
+        with self.lock:
+            return self.engine.render(text)
+
+    def load(self) -> None:
+        """Load what the first render would (Piper's voice, the pyttsx3 worker), if the engine can."""
+        load = getattr(self.engine, "load", None)
+        if load is not None:
+            with self.lock:
+                load()
+
+    def close(self) -> None:
+        got = self.lock.acquire(timeout=CLOSE_WAIT_S)
+        try:
+            self.engine.close()
+        finally:
+            if got:
+                self.lock.release()
+
+
+def get_engine(name: str, options: TTSOptions) -> Serialised:
+    """The engine `name` with `options` (its voice from [tts.voices]), created once per process,
+    behind its lock."""
     opts = options.for_engine(name)
     key = (opts.engine, opts.voice, opts.rate_wpm, opts.volume, opts.timeout_s)
     with _engines_lock:
         if key not in _engines:
-            _engines[key] = _create(opts.engine, opts)
+            _engines[key] = Serialised(_create(opts.engine, opts))
         return _engines[key]
 
 
-@atexit.register
 def close_engines() -> None:
     with _engines_lock:
         engines = list(_engines.values())
@@ -62,6 +103,9 @@ def close_engines() -> None:
             engine.close()
         except Exception:  # noqa: BLE001 - leaving anyway
             pass
+
+
+background.after_join(close_engines)  # at exit, once no warm-up or renderer thread uses them
 
 
 def _warn_once(message: str) -> None:
@@ -138,18 +182,3 @@ def synthesize_to_file(text: str, path: str | Path, options: TTSOptions = TTSOpt
 
         raise UnusableInput(f"cannot write {path}: {exc}") from exc
     return path
-
-
-def warm_up(options: TTSOptions) -> threading.Thread:
-    """Load the configured engine (Piper's voice, the pyttsx3 worker) in a daemon thread, so the
-    first feedback does not wait for it. Errors are left for the real render to report."""
-
-    def run() -> None:
-        try:
-            get_engine(options.engine, options).render("Ready.")
-        except Exception as exc:  # noqa: BLE001
-            log.debug("tts: warm-up of %s failed: %s", options.engine, exc)
-
-    thread = threading.Thread(target=run, name="tts-warm-up", daemon=True)
-    thread.start()
-    return thread

@@ -5,6 +5,15 @@ speech, not with silence that would play first); a callback pulls rendered sampl
 and plays silence if a later sentence is not ready yet, so there is one stream per feedback, not
 one per sentence. PortAudio (sounddevice) is the same path as the
 microphone, so "no output device" is a clear error instead of silence.
+
+`speak` returns when the last word has been heard, not when PortAudio has taken the last buffer:
+sounddevice documents that a stream ended by CallbackStop finishes once all pending buffers have
+played, but through ALSA's pulse plugin the finished callback came with the last callback, 0.66 to
+0.75 s before that buffer reached the sink (the DAC times the callbacks report). So each callback
+notes, from its own `outputBufferDacTime`, when the last speech sample will be played, and `speak`
+waits for that moment (falling back to the stream's reported latency where a host API gives no
+DAC times). The interviewer opens the microphone right after, so this keeps the question's tail
+out of the answer without a guessed pause.
 """
 
 from __future__ import annotations
@@ -15,8 +24,9 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from .. import background
 from .base import TTSOptions, TTSUnavailable, chunks
-from .render import PAUSE_S, SAMPLE_RATE, render_sentence, resample
+from .render import PAUSE_S, SAMPLE_RATE, get_engine, render_sentence, resample
 
 if TYPE_CHECKING:
     import numpy as np
@@ -31,6 +41,9 @@ WAKE_S = 0.12
 OUTPUT_LATENCY_S = 0.5
 BLOCK_FRAMES = 2048
 CLAUSE_PAUSE_S = 0.1
+# a DAC delay outside this is not believed (some host APIs report 0 or garbage); the stream's
+# reported latency is used instead, and the wait for the last word never exceeds it
+MAX_DAC_DELAY_S = 5.0
 
 
 def _sounddevice():
@@ -56,22 +69,35 @@ def output_device(device: str | int | None = None) -> dict:
 
 
 class _Feed:
-    """Samples waiting to be played, filled by the renderer, drained by the audio callback."""
+    """Samples waiting to be played, filled by the renderer, drained by the audio callback.
+
+    It also tracks when the last speech sample will be heard: `put(..., speech=True)` moves the
+    end of speech, and the callback that hands that sample to PortAudio turns its position in the
+    block and the block's DAC time into a time.monotonic() moment (`speech_end_at`)."""
 
     def __init__(self):
         self.chunks: collections.deque = collections.deque()
         self.lock = threading.Lock()
         self.closed = False  # no more chunks will come
         self.played_s = 0.0
+        self.queued = 0  # frames put so far
+        self.consumed = 0  # frames of those handed to PortAudio
+        self.speech_end = 0  # frame (in `queued` terms) just after the last speech sample put
+        self.speech_end_at: float | None = None  # time.monotonic() at which that sample is heard
 
-    def put(self, samples: "np.ndarray") -> None:
+    def put(self, samples: "np.ndarray", speech: bool = True) -> None:
         with self.lock:
             self.chunks.append(samples)
+            self.queued += len(samples)
+            if speech:
+                self.speech_end = self.queued
 
-    def fill(self, out: "np.ndarray") -> bool:
-        """Copy queued samples into `out` (zeros where there are none); False once all is played."""
+    def fill(self, out: "np.ndarray", delay_s: float | None = None) -> bool:
+        """Copy queued samples into `out` (zeros where there are none); False once all is played.
+        `delay_s`: how long until the block's first sample is heard."""
         n, pos = len(out), 0
         with self.lock:
+            start = self.consumed
             while pos < n and self.chunks:
                 head = self.chunks[0]
                 take = min(n - pos, len(head))
@@ -82,8 +108,21 @@ class _Feed:
                     self.chunks[0] = head[take:]
                 pos += take
             out[pos:] = 0.0
+            self.consumed += pos
+            if delay_s is not None and start < self.speech_end <= self.consumed:
+                # queued samples sit at the head of the block, so the end of speech is at its offset
+                self.speech_end_at = time.monotonic() + delay_s + (self.speech_end - start) / SAMPLE_RATE
             self.played_s += n / SAMPLE_RATE
             return not (self.closed and not self.chunks and pos < n)
+
+
+def _dac_delay(t, fallback_s: float) -> float:
+    """Seconds until the block a callback fills is heard, from the callback's time info."""
+    try:
+        delay = float(t.outputBufferDacTime) - float(t.currentTime)
+    except (AttributeError, TypeError, ValueError):
+        return fallback_s
+    return delay if 0.0 <= delay <= MAX_DAC_DELAY_S and t.outputBufferDacTime > 0 else fallback_s
 
 
 def play(samples: "np.ndarray", sample_rate: int, device: str | int | None = None) -> None:
@@ -108,12 +147,13 @@ def _stream_out(parts, device, deadline_s: float, start_after: threading.Event |
         start_after.wait()
     log.debug("tts: opening the output stream at %.3f", time.monotonic())
     feed = _Feed()
-    feed.put(np.zeros(int(SAMPLE_RATE * WAKE_S), np.float32))
+    feed.put(np.zeros(int(SAMPLE_RATE * WAKE_S), np.float32), speech=False)
     feed.put(first)
     done = threading.Event()
+    latency_s = [OUTPUT_LATENCY_S]  # the stream's reported latency once it is open
 
-    def callback(outdata, frames, _time, _status):
-        more = feed.fill(outdata[:, 0])
+    def callback(outdata, frames, time_info, _status):
+        more = feed.fill(outdata[:, 0], _dac_delay(time_info, latency_s[0]))
         if not more:
             raise sd.CallbackStop
 
@@ -121,6 +161,7 @@ def _stream_out(parts, device, deadline_s: float, start_after: threading.Event |
         stream = sd.OutputStream(samplerate=SAMPLE_RATE, channels=1, dtype="float32", device=info["index"],
                                  latency=OUTPUT_LATENCY_S, blocksize=BLOCK_FRAMES, callback=callback,
                                  finished_callback=done.set)
+        latency_s[0] = float(stream.latency)
         stream.start()
     except sd.PortAudioError as exc:
         raise TTSUnavailable(f"cannot play on {info['name']!r}: {exc}") from exc
@@ -132,9 +173,9 @@ def _stream_out(parts, device, deadline_s: float, start_after: threading.Event |
                 feed.put(samples)
         except TTSUnavailable as exc:
             error = exc  # play what was rendered, then say why the rest is missing
-        # PortAudio ends the stream as soon as the callback says so, dropping what is still in its
-        # buffer: the last word would be cut. Silence as long as the buffer pushes it out.
-        feed.put(np.zeros(int(SAMPLE_RATE * (float(stream.latency) + 0.1)), np.float32))
+        # PortAudio may end the stream as soon as the callback says so, dropping what is still in
+        # its buffer: silence as long as the buffer, so what could be dropped is silence
+        feed.put(np.zeros(int(SAMPLE_RATE * (latency_s[0] + 0.1)), np.float32), speech=False)
         feed.closed = True
         # the stream ends when the feed is empty; a stalled device makes no progress
         last, last_played = time.monotonic(), -1.0
@@ -146,6 +187,11 @@ def _stream_out(parts, device, deadline_s: float, start_after: threading.Event |
                                      f"{deadline_s:.0f} s)")
         if len(feed.chunks) > 1:  # the device ended the stream itself (unplugged, server gone)
             raise TTSUnavailable(f"the audio output {info['name']!r} stopped before the feedback was played")
+        # the stream has taken everything; wait until its last word is heard (see the docstring)
+        tail_s = (feed.speech_end_at or 0.0) - time.monotonic()
+        log.debug("tts: stream done; the last word is heard in %.3f s", tail_s)
+        if tail_s > 0:
+            time.sleep(min(tail_s, MAX_DAC_DELAY_S))
         if error is not None:
             raise error
     finally:
@@ -207,9 +253,12 @@ def speak(text: str, options: TTSOptions = TTSOptions(), *, start_after: threadi
 
     started = time.monotonic()
     log.debug("tts: speak called at %.3f", started)
+    cancel = threading.Event()  # playback ended early, or the process is exiting: render no more
 
     def produce() -> None:
         for part in parts:
+            if cancel.is_set():
+                return
             try:
                 item = resample(render_sentence(part, options))
                 log.debug("tts: rendered %r at +%.3f s", part[:30], time.monotonic() - started)
@@ -221,7 +270,8 @@ def speak(text: str, options: TTSOptions = TTSOptions(), *, start_after: threadi
             if isinstance(item, BaseException):
                 return
 
-    threading.Thread(target=produce, name="tts-render", daemon=True).start()
+    # the exit waits for the sentence being rendered (background.py), and `cancel` skips the rest
+    background.start(produce, name="tts-render", stop=cancel.set)
 
     def in_order():
         for i in range(len(parts)):
@@ -240,4 +290,34 @@ def speak(text: str, options: TTSOptions = TTSOptions(), *, start_after: threadi
                 item = np.concatenate([np.zeros(int(SAMPLE_RATE * pause), np.float32), item])
             yield item
 
-    _stream_out(in_order(), options.output_device, deadline_s=max(10.0, options.timeout_s), start_after=start_after)
+    try:
+        _stream_out(in_order(), options.output_device, deadline_s=max(10.0, options.timeout_s),
+                    start_after=start_after)
+    finally:
+        cancel.set()
+
+
+def warm_up(options: TTSOptions) -> threading.Thread | None:
+    """Load the configured engine (Piper's voice, the pyttsx3 worker) in the background, so the
+    first sentence does not wait for it; None when there is no output device (nothing will be
+    spoken, and the real `speak` says why). Errors are left for the real render to report.
+
+    The exit waits for the warm-up (background.py); if the process is leaving by the time the
+    engine is loaded, the trial render is skipped.
+    """
+    try:
+        output_device(options.output_device)
+    except TTSUnavailable as exc:
+        log.debug("tts: no warm-up: %s", exc)
+        return None
+
+    def run() -> None:
+        try:
+            engine = get_engine(options.engine, options)
+            engine.load()
+            if not background.stopping():
+                engine.render("Ready.")  # the first run of a model is slower than the next ones
+        except Exception as exc:  # noqa: BLE001
+            log.debug("tts: warm-up of %s failed: %s", options.engine, exc)
+
+    return background.start(run, name="tts-warm-up")
