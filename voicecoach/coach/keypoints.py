@@ -204,7 +204,8 @@ def term_joins(terms: Iterable[str]) -> frozenset[str]:
 
 # ---- key points ----------------------------------------------------------------------------
 
-Meaning = Callable[[Sequence[str], Scenario], Mapping[str, list[tuple[int, float]]]]
+# (sentences, scenario, points=the points to look for) -> {point: [(sentence index, confidence)]}
+Meaning = Callable[..., Mapping[str, list[tuple[int, float]]]]
 
 
 def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
@@ -235,8 +236,10 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
         out["impact"] = [m for m in out["impact"]
                          if m.sentence not in told or len(phrase_tokens(m.phrase, synonyms)) > 1
                          or IMPACT_CUE.search(sentences[_pos(sentences, m.sentence)].text.lower())]
-    if meaning is not None and sentences:
-        for name, hits in meaning([s.text for s in sentences], scenario).items():
+    missing = {name for name, found in out.items() if not found}
+    if meaning is not None and sentences and missing:
+        # only what the words missed: a point they found needs no model (and no embedding time)
+        for name, hits in meaning([s.text for s in sentences], scenario, points=missing).items():
             have = {m.sentence for m in out.get(name, [])}
             for index, score in hits:
                 if index not in have and index < len(sentences):
