@@ -161,3 +161,12 @@ def test_the_race_detector_is_a_tool_not_a_race_condition():
     assert match_phrase("race condition", hear("two goroutines race on the map", syn), syn)[0] > 0
     assert match_phrase("go test race", hear("run it under go test dash race", syn), syn)[0] > 0
     assert match_phrase("race detector", hear("run it under go test dash race", syn), syn)[0] > 0
+
+
+def test_a_plural_of_capitals_is_one_word():
+    assert spoken_words("SELECTs and URLs") == ("selects", "and", "urls")
+    terms = term_joins(["SELECTs", "goroutines", "deadline"])
+    assert match_phrase("SELECTs", hear("a thousand select statements", SYN), SYN, terms=terms)[0] > 0
+    # one sound off in a word Whisper made up counts; a real word missing a sound does not
+    assert match_phrase("goroutines", hear("gorgines keep piling up", SYN), SYN, terms=terms)[0] > 0
+    assert match_phrase("deadline", hear("I'm not totally sure", SYN), SYN, terms=terms)[0] == 0

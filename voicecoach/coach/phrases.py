@@ -197,14 +197,15 @@ def _negation_heard(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
 
 
 def _by_sound(target: str, heard: Heard) -> float:
-    """The best near miss by sound. A single word Whisper wrote is a real word: it counts only
-    when it sounds the same ("totally" is not "deadline"); a near miss must be a run of words
-    written together, as Whisper splits a term it does not know ("new decks" for mutex)."""
+    """The best near miss by sound. A single word Whisper wrote that misses a sound of the term
+    is another word ("totally" is not "deadline"): one word counts when it sounds the same or
+    one sound differs ("netex" for mutex); a run of words written together may also miss one,
+    as Whisper splits a term it does not know ("new decks" for mutex)."""
     best = 0.0
     for j in heard.joins:
         if abs(len(j) - len(target)) <= max(3, len(target) // 2) and not j.isdigit():
             c = sounds_like(target, j)
-            if j in heard.words and c < 0.7:
+            if c and c < 0.7 and j in heard.words and len(sound_key(j)) != len(sound_key(target)):
                 continue
             best = max(best, c)
     return best
