@@ -170,3 +170,14 @@ def test_a_plural_of_capitals_is_one_word():
     # one sound off in a word Whisper made up counts; a real word missing a sound does not
     assert match_phrase("goroutines", hear("gorgines keep piling up", SYN), SYN, terms=terms)[0] > 0
     assert match_phrase("deadline", hear("I'm not totally sure", SYN), SYN, terms=terms)[0] == 0
+
+
+
+def test_a_negation_reaches_to_the_end_of_its_clause():
+    syn = Synonyms([["idempotency key", "dedup key"]])
+    assert match_phrase("idempotency key", hear("there's no idempotency key", syn), syn, positive=True)[0] == 0
+    # "isn't idempotent" ends at the comma: what follows proposes the key
+    assert match_phrase("idempotency key", hear("the retry isn't idempotent, idempotency key from the order", syn),
+                        syn, positive=True)[0] > 0
+    assert spoken_words("600,000 rounds") == ("600000", "rounds")
+    assert match_phrase("lock", hear("without a lock, 600,000 requests race", SYN), SYN, positive=True)[0] == 0

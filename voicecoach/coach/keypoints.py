@@ -99,7 +99,7 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
         for name, hits in meaning([s.text for s in sentences], scenario, points=missing).items():
             have = {m.sentence for m in out.get(name, [])}
             for index, score in hits:
-                if index >= len(sentences) or index in have or not _fits(name, texts[index]):
+                if index >= len(sentences) or index in have or not _fits(name, texts[index], index == 0):
                     continue
                 out.setdefault(name, []).append(
                     PointMatch(name, sentences[index].index, round(score, 2), "meaning", "(reference)"))
@@ -115,12 +115,13 @@ def _states_a_defect(text: str) -> bool:
     return not PROPOSAL_LEAD.search(text) or bool(DEFECT_CUE.search(text))
 
 
-def _fits(point: str, text: str) -> bool:
+def _fits(point: str, text: str, opening: bool) -> bool:
     """What the meaning model may credit a sentence with: a diagnosis (symptom, root cause) only
-    in a sentence that says something is wrong, and no proposal without a word that proposes;
-    the model scores topic, so "that keeps the pages consistent" is near the root cause too."""
+    in the opening sentence or one that says something is wrong (as `other_defect` reads them),
+    never in a bare proposal; a fix, edge case or test only where something is proposed. The
+    model scores topic, so "that keeps the pages consistent" is near the root cause too."""
     if point in ("root_cause", "symptom"):
-        return bool(DEFECT_CUE.search(text)) and _states_a_defect(text)
+        return (opening or bool(DEFECT_CUE.search(text))) and _states_a_defect(text)
     if point in POSITIVE_POINTS:
         return bool(PROPOSAL.search(text))
     return True

@@ -92,6 +92,7 @@ class Heard:
     homophones: frozenset[str]  # numbers a homophone may hide ("for 22" -> 422)
     words: frozenset[str] = frozenset()  # single words as heard (a word Whisper wrote is that word)
     places: tuple[int, ...] = ()  # for each word of `sequence`, its place among the content words said
+    clauses: tuple[int, ...] = ()  # for each word of `sequence`, the clause (between commas) it is in
 
 
 def hear(text: str, synonyms: Synonyms) -> Heard:
@@ -101,9 +102,16 @@ def hear(text: str, synonyms: Synonyms) -> Heard:
     said = [i for i, t in enumerate(lemmas) if t not in STOPWORDS]  # stopwords do not part words
     place = {u: k for k, u in enumerate(said)}
     places = tuple(place.get(u, -1) for u in units)
+    clause_of = [k for k, part in enumerate(_COMMA.split(text)) for _t in tokens(part)]
+    if len(clause_of) != len(lemmas):  # a number written across a comma ("600,000"): one clause
+        clause_of = [0] * len(lemmas)
     # words written together both as said and as lemmas: "over selling" meets "oversell"
     return Heard(mapped, frozenset(lemmas) | frozenset(mapped), frozenset(raw) | joined(raw) | joined(lemmas, 3),
-                 frozenset(homophone_numbers(raw)), frozenset(raw) | frozenset(lemmas), places)
+                 frozenset(homophone_numbers(raw)), frozenset(raw) | frozenset(lemmas), places,
+                 tuple(clause_of[u] for u in units))
+
+
+_COMMA = re.compile(r"[,;:]\s")
 
 
 def _content_positions(heard: Heard) -> dict[str, list[int]]:
@@ -178,14 +186,17 @@ def phrase_tokens(phrase: str, synonyms: Synonyms) -> tuple[str, ...]:
     return kept or toks
 
 
-def _negated(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
-    """A word of the phrase is only ever heard right after a negation ("the client has no
-    timeout" proposes no client timeout). A phrase that holds a negation itself is taken as is."""
+def _negated(want: tuple[str, ...], heard: Heard) -> bool:
+    """A word of the phrase is only ever heard right after a negation in its clause ("the client
+    has no timeout" proposes no client timeout; in "the retry isn't idempotent, idempotency key
+    from the order" the key is not negated). A phrase that holds a negation is taken as is."""
     if "not" in want:
         return False
+    sequence, clause = heard.sequence, heard.clauses or (0,) * len(heard.sequence)
     for word in want:
         positions = [i for i, t in enumerate(sequence) if t == word]
-        if positions and all("not" in sequence[max(0, i - 3):i] for i in positions):
+        if positions and all(any(sequence[j] == "not" and clause[j] == clause[i] for j in range(max(0, i - 3), i))
+                             for i in positions):
             return True
     return False
 
@@ -227,7 +238,7 @@ def match_phrase(phrase: str, heard: Heard, synonyms: Synonyms, ratio: float = 0
     want = phrase_tokens(phrase, synonyms)
     if not want:
         return 0.0, ""
-    if positive and _negated(want, heard.sequence):
+    if positive and _negated(want, heard):
         return 0.0, ""
     if "not" in want and not _negation_heard(want, heard.sequence):
         return 0.0, ""  # "never responds" needs the negation on the response, not anywhere
