@@ -44,6 +44,9 @@ from voicecoach.config import load_config  # noqa: E402
 from voicecoach.text import plain_tokens  # noqa: E402
 
 CACHE = Path("/tmp/voicecoach-bench/transcripts")
+# Part of the cache key: change it when transcription changes (2: greedy-only recovery, the
+# repetition retry of prompts with terms)
+PIPELINE_TAG = "2"
 PARAPHRASES = ROOT / "tests" / "labelled" / "paraphrases"
 FLAWED = ("wrong_cause", "diagnosis_only", "fix_only", "rambling")
 
@@ -89,7 +92,7 @@ def transcribe(path: Path, terms: tuple[str, ...], style: str) -> dict:
 
     prompt = hint_prompt(terms, style)
     audio = hashlib.sha1(path.read_bytes()).hexdigest()
-    key = hashlib.sha1(f"{audio}|{prompt}".encode()).hexdigest()[:20]
+    key = hashlib.sha1(f"{audio}|{prompt}|{PIPELINE_TAG}".encode()).hexdigest()[:20]
     cached = CACHE / f"{key}.json"
     if cached.exists():
         return json.loads(cached.read_text())
