@@ -5,6 +5,17 @@ ours needs them), the cost of the filled-pause detector (ours against ours with
 `[fillers] acoustic` off, timed in turn in this process), peak memory of this process, and the
 cold-start wall time of `voicecoach score` on a 20 s clip in a fresh process.
 Run: .venv/bin/python benchmarks/speed.py [--gaps]   (--gaps: with `[fillers] recover_gaps` on)
+
+`--scenario` times `score --scenario` instead, on each scenario's reference answer read by
+espeak-ng (benchmarks/voices.py): the whole of what the command does per file (transcription,
+then coaching with key points and the meaning model), interleaved in one run, best of 3:
+  plain      faster-whisper's model.transcribe, no word timestamps, no prompt
+  score      `score` without a scenario (today's path: no vocabulary prompt, no key points)
+  no prompt  `score --scenario` with `[vocabulary] hint_style = "off"`
+  scenario   `score --scenario` as shipped (vocabulary prompt, key points, meaning model)
+and the cold start of `voicecoach score --scenario` against `voicecoach score` in fresh
+processes (model loads included), best of 3.
+Run: .venv/bin/python benchmarks/speed.py --scenario [--scenarios ID,ID] [--profile OUT.txt]
 """
 
 from __future__ import annotations
@@ -39,7 +50,15 @@ def best_of(fn, repeats: int = REPEATS) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--gaps", action="store_true", help="also decode uncovered voiced stretches")
+    parser.add_argument("--scenario", action="store_true", help="time `score --scenario` (see above)")
+    parser.add_argument("--scenarios", default="", help="with --scenario: only these scenario ids")
+    parser.add_argument("--repeats", type=int, default=REPEATS, help="best of N (default 3)")
+    parser.add_argument("--profile", default="", help="with --scenario: cProfile one pass of each mode to this file")
     args = parser.parse_args()
+    if args.scenario:
+        from speed_scenario import run_scenario_mode
+
+        return run_scenario_mode(args)
     if not available():
         print("skipped: ../shared/audio_real is absent", file=sys.stderr)
         return 0

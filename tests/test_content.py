@@ -60,8 +60,9 @@ def test_synonyms_map_every_phrasing_to_the_canonical_one():
 def test_meaning_adds_a_point_only_through_its_interface():
     found = []
 
-    def fake_meaning(texts, scenario):  # what coach/meaning.py returns: {point: [(sentence, score)]}
+    def fake_meaning(texts, scenario, points=None):  # coach/meaning.py: {point: [(sentence, score)]}
         found.append(list(texts))
+        assert "impact" in points and "root_cause" not in points  # only what the words missed
         return {"impact": [(1, 0.6)]}
 
     text = "Every failure goes out as a two hundred. Our dashboards would finally tell the truth."
@@ -90,7 +91,7 @@ def test_wrong_bug_only_when_another_defect_is_named():
     assert right["fix_matches"] is not False
 
 
-@pytest.mark.parametrize("split", ["dev", "test"])
+@pytest.mark.parametrize("split", ["dev", "dev2"])
 def test_paraphrased_good_answers_never_get_the_wrong_bug_and_outrank_the_flawed(split):
     cfg = load_config()
     by_scenario: dict[str, list[tuple[dict, dict]]] = {}
@@ -107,14 +108,14 @@ def test_paraphrased_good_answers_never_get_the_wrong_bug_and_outrank_the_flawed
 
 
 def test_paraphrase_sets_are_labelled_and_free_of_cue_words():
-    answers = paraphrases("dev") + paraphrases("test")
+    answers = paraphrases("dev") + paraphrases("dev2")
     assert len(answers) >= 96
     for a in answers:
         scenario = get_scenario(a["scenario"])
         assert set(a["points"]) <= {p.name for p in scenario.key_points}
         words = set(a["text"].lower().replace(",", " ").replace(".", " ").split())
         assert not words & {"problem", "fix", "impact"}, a["text"]
-    for split in ("dev", "test"):
+    for split in ("dev", "dev2"):
         kinds = [a["kind"] for a in paraphrases(split)]
         assert kinds.count("good") >= 24 and {"wrong_cause", "diagnosis_only", "fix_only", "rambling"} <= set(kinds)
 

@@ -55,7 +55,7 @@ def test_a_reference_answer_read_aloud_makes_every_key_point(scenario_id, scorer
 
 
 def _paraphrases(kind: str) -> list[dict]:
-    answers = tomllib.loads((ROOT / "tests" / "labelled" / "paraphrases" / "test.toml").read_text())["answers"]
+    answers = tomllib.loads((ROOT / "tests" / "labelled" / "paraphrases" / "dev2.toml").read_text())["answers"]
     return [a for a in answers if a["kind"] == kind]
 
 

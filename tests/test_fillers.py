@@ -111,7 +111,7 @@ class PromptRecorder:
     def __init__(self):
         self.prompts = []
 
-    def transcribe(self, samples, *, offset_s=0.0, prompt=None, beam_size=None):
+    def transcribe(self, samples, *, offset_s=0.0, prompt=None, beam_size=None, greedy_only=False):
         self.prompts.append(prompt)
         return [Word(f"w{len(self.prompts)}", offset_s + 0.1, offset_s + 0.4, 0.9)]
 

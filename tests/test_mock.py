@@ -433,3 +433,21 @@ def test_the_interviewer_reports_a_failed_line_once_and_goes_on_in_writing(monke
         voice.say(line)
     assert tried == ["Hello."] and voice.spoken == []
     assert len(notes) == 1 and "no engine could speak" in notes[0] and "in writing" in notes[0]
+
+
+def test_the_code_review_answer_is_heard_with_the_scenario_terms_as_score_scenario_hears_it():
+    from voicecoach.sessions.mock import section_scorer
+    from voicecoach.sessions.score import score_options
+    from voicecoach.speech.pipeline import Scorer, ScoreOptions
+
+    cfg = load_config()
+    plan = build_plan(cfg, analysis=analyze_resume(NODE_CV.read_text(), str(NODE_CV)), seed=7, minutes=20)
+    model = _SilentModel()
+    scorer = Scorer(ScoreOptions.from_config(cfg), transcriber=model)
+    for section in plan.sections:
+        chosen = section_scorer(scorer, section, cfg)
+        if section.kind == "code_review":
+            assert chosen.options == score_options(cfg, section.scenario)  # what `score --scenario` uses
+            assert chosen.options.vocabulary and chosen.transcriber is model  # the model loaded once
+        else:
+            assert chosen is scorer and not chosen.options.vocabulary

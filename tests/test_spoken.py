@@ -121,3 +121,63 @@ def test_phrases_match_what_was_said(phrase, text, how):
 ])
 def test_phrases_do_not_match_what_was_not_said(phrase, text):
     assert match_phrase(phrase, hear(text, SYN), SYN, terms=TERMS, positive=True)[0] == 0
+
+
+# ---- short phrases: words together; numbers and operators never optional; sound of a real word
+
+@pytest.mark.parametrize("phrase,text", [
+    ("close the connection", "the connection is closed in a finally block"),  # another order, side by side
+    ("return 404", "I'd return a clear four oh four"),  # in order, a word or two between
+    ("hold the lock across the check", "hold one lock across the whole check"),
+    ("fails after a few hours", "after a few hours the pool is drained and it fails"),  # long: anywhere
+])
+def test_phrases_said_with_their_words_together(phrase, text):
+    assert match_phrase(phrase, hear(text, SYN), SYN)[0] > 0
+
+
+@pytest.mark.parametrize("phrase,text", [
+    ("last page", "page one begins at the twenty first order, and the last orders go missing too"),
+    ("return 404", "we return 500 instead of 404"),
+    ("page times page size", "the offset is page minus one times the page size"),
+    ("page minus 1 times page size", "the page number is one based but the math is page times page size"),
+])
+def test_phrases_not_said_when_their_words_are_apart_or_a_number_or_operator_is_missing(phrase, text):
+    assert match_phrase(phrase, hear(text, SYN), SYN)[0] == 0
+
+
+def test_a_real_word_is_not_a_near_miss_of_a_term():
+    terms = term_joins(["deadline", "mutex"])
+    # "totally" sounds one edit from "deadline"; Whisper wrote a real word, so it is that word
+    assert match_phrase("deadline", hear("I'm not totally sure", SYN), SYN, terms=terms)[0] == 0
+    # split into words Whisper knows, a term it did not know still counts by sound
+    assert match_phrase("mutex", hear("guard it with one new decks", SYN), SYN, terms=terms)[0] > 0
+
+
+def test_the_race_detector_is_a_tool_not_a_race_condition():
+    from voicecoach.coach.keypoints import shared_synonyms
+
+    syn = Synonyms(shared_synonyms())
+    assert match_phrase("race condition", hear("I'd run the tests with the race detector turned on", syn), syn)[0] == 0
+    assert match_phrase("race condition", hear("two goroutines race on the map", syn), syn)[0] > 0
+    assert match_phrase("go test race", hear("run it under go test dash race", syn), syn)[0] > 0
+    assert match_phrase("race detector", hear("run it under go test dash race", syn), syn)[0] > 0
+
+
+def test_a_plural_of_capitals_is_one_word():
+    assert spoken_words("SELECTs and URLs") == ("selects", "and", "urls")
+    terms = term_joins(["SELECTs", "goroutines", "deadline"])
+    assert match_phrase("SELECTs", hear("a thousand select statements", SYN), SYN, terms=terms)[0] > 0
+    # one sound off in a word Whisper made up counts; a real word missing a sound does not
+    assert match_phrase("goroutines", hear("gorgines keep piling up", SYN), SYN, terms=terms)[0] > 0
+    assert match_phrase("deadline", hear("I'm not totally sure", SYN), SYN, terms=terms)[0] == 0
+
+
+
+def test_a_negation_reaches_to_the_end_of_its_clause():
+    syn = Synonyms([["idempotency key", "dedup key"]])
+    assert match_phrase("idempotency key", hear("there's no idempotency key", syn), syn, positive=True)[0] == 0
+    # "isn't idempotent" ends at the comma: what follows proposes the key
+    assert match_phrase("idempotency key", hear("the retry isn't idempotent, idempotency key from the order", syn),
+                        syn, positive=True)[0] > 0
+    assert spoken_words("600,000 rounds") == ("600000", "rounds")
+    assert match_phrase("lock", hear("without a lock, 600,000 requests race", SYN), SYN, positive=True)[0] == 0

@@ -65,3 +65,24 @@ def test_audio_longer_than_a_window_is_transcribed_to_its_end(transcriber):
     assert words[-1].end_s > 30
     assert [w.start_s for w in words] == sorted(w.start_s for w in words)
     assert sum(w.text.strip(",.").lower() == "country" for w in words) >= 5  # twice per pass
+
+
+def test_a_decode_needs_the_fallback_as_faster_whisper_judges_it():
+    from types import SimpleNamespace
+
+    from voicecoach.speech.window import needs_fallback
+
+    opts = SimpleNamespace(log_prob_threshold=-1.0, no_speech_threshold=0.6, compression_ratio_threshold=2.4)
+    assert not needs_fallback(-0.4, 1.6, 0.01, opts)
+    assert needs_fallback(-0.4, 3.4, 0.01, opts)  # "400, 400, 400, ...": a loop
+    assert needs_fallback(-1.3, 1.6, 0.01, opts)  # unsure of every word
+    assert not needs_fallback(-1.3, 1.6, 0.9, opts)  # silence, not a failed decode
+
+
+@pytest.mark.model
+def test_the_guarded_decode_of_a_prompt_with_terms_keeps_a_clean_decode_as_it_is(transcriber):
+    samples = read_speech("jfk_faster-whisper/jfk.flac")
+    prompt = "Code review, Go: NewRequestWithContext, context.WithTimeout, http.Client. Um, so, uh, the bug."
+    plain = transcriber.transcribe(samples, prompt=prompt)
+    guarded = transcriber.transcribe(samples, prompt=prompt, repetition_retry=True)
+    assert [w.text for w in guarded] == [w.text for w in plain] and plain

@@ -30,7 +30,9 @@ def practice_round(*, scenario_id: str | None, input_spec: str | None, max_secon
     options = PracticeOptions.from_config(cfg, max_seconds=max_seconds, end_silence_s=end_silence,
                                           speak=False if not speak else None)
     source = open_source(input_spec, speed=speed, tail_silence_s=options.end_silence_s + 0.5)
-    from ..sessions.score import score_options
+    from ..sessions.score import preload_coaching, score_options
+
+    preload_coaching(cfg, task.scenario)  # the meaning model loads while the person answers
 
     scorer = Scorer(score_options(cfg, task.scenario))  # recognition expects the scenario's terms
     if options.speak:  # the voice loads while the person answers, not after

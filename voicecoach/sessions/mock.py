@@ -64,6 +64,22 @@ def score_section(section: Section, data: dict[str, Any], cfg: Config, *, probe:
     return data
 
 
+def section_scorer(scorer, section: Section, cfg: Config):
+    """The scorer for one section: the code-review answer is heard as `score --scenario` hears
+    it, with the scenario's terms in Whisper's prompt (sessions/score.py `score_options`), on
+    the model already loaded; every other section as it is."""
+    from ..speech.pipeline import Scorer
+    from .score import preload_coaching, score_options
+
+    if section.kind != "code_review" or section.scenario is None or not isinstance(scorer, Scorer):
+        return scorer
+    preload_coaching(cfg, section.scenario)
+    terms = score_options(cfg, section.scenario).vocabulary
+    if terms == scorer.options.vocabulary:
+        return scorer
+    return Scorer(replace(scorer.options, vocabulary=terms), transcriber=scorer.transcriber)
+
+
 def _probe_for(section: Section, outcomes: Sequence[Outcome]) -> Question | None:
     if section.kind != "follow_up":
         return None
@@ -94,7 +110,7 @@ def run_from_files(plan: MockPlan, files: Sequence[str | Path], scorer, cfg: Con
                               note="no recording given for this question")
         else:
             try:
-                result = scorer.score_file(files[i]).to_dict()
+                result = section_scorer(scorer, section, cfg).score_file(files[i]).to_dict()
             except UnusableInput as exc:
                 outcome = Outcome(section, question, "unanswered", section.budget_s, probe=probe, note=str(exc))
             else:
@@ -159,7 +175,8 @@ def run_live(plan: MockPlan, scorer, cfg: Config, *, open_input: Callable[[], An
                     source.close()
                     raise
                 control.reason = None  # Enter ended the last answer; this one starts fresh
-                take = record_take(source, scorer, options, max_seconds=budget, path=new_answer_path(section),
+                take = record_take(source, section_scorer(scorer, section, cfg), options, max_seconds=budget,
+                                   path=new_answer_path(section),
                                    control=control, on_status=lambda s, b=budget: ui.status(s, b))
                 ui.stopped(take.stop_reason, take.detail)
                 data = result_json(take)

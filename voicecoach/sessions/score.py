@@ -26,6 +26,16 @@ def score_options(cfg: Config, scenario: Scenario | None = None, **overrides: An
     return dataclasses.replace(options, vocabulary=terms) if terms else options
 
 
+def preload_coaching(cfg: Config, scenario: Scenario | None) -> None:
+    """With a scenario, start loading the meaning model and the scenario's point vectors in a
+    background thread, so that it overlaps Whisper's load and transcription (coach/meaning.py
+    joins it before it matches; the thread is not a daemon, so the process never exits inside it)."""
+    if scenario is not None:
+        from ..coach.meaning import preload
+
+        preload(cfg, scenario)
+
+
 def coach_result(data: dict[str, Any], scenario: Scenario | None, cfg: Config, use_llm: bool = False) -> dict[str, Any]:
     """Add the coaching (structure, overall, feedback...) to a `ScoreResult.to_dict()`, in place."""
     if data.get("no_speech"):
@@ -50,5 +60,6 @@ def score_file(path: str | Path, scenario: str | Scenario | None = None, *, llm:
     cfg = config or load_config()
     if isinstance(scenario, str):
         scenario = get_scenario(scenario)
+    preload_coaching(cfg, scenario)
     scorer = scorer or Scorer(score_options(cfg, scenario))
     return coach_result(scorer.score_file(path).to_dict(), scenario, cfg, use_llm=llm)

@@ -87,7 +87,10 @@ class Scorer:
         hints = hint_prompt(self.options.vocabulary, self.options.hint_style)
         if hints:  # the terms first, so the answer so far and the verbatim sample stay nearest the audio
             prompt = f"{hints} {prompt or ''}".strip()
-        words = self.transcriber.transcribe(samples, prompt=prompt)
+            # a list of terms now and then loops the beam search: retry it cheaply (speech/window.py)
+            words = self.transcriber.transcribe(samples, prompt=prompt, repetition_retry=True)
+        else:
+            words = self.transcriber.transcribe(samples, prompt=prompt)
         if self.options.recover_fillers or hints:
             from .fillers import recover_fillers, recover_missed_speech
 

@@ -43,8 +43,11 @@ class Transcriber(Protocol):
     load_s: float
 
     def transcribe(self, samples: np.ndarray, *, offset_s: float = 0.0, prompt: str | None = None,
-                   beam_size: int | None = None) -> list[Word]:
-        """Words of a 16 kHz mono chunk, times shifted by `offset_s`; `beam_size` overrides the option."""
+                   beam_size: int | None = None, greedy_only: bool = False,
+                   repetition_retry: bool = False) -> list[Word]:
+        """Words of a 16 kHz mono chunk, times shifted by `offset_s`; `beam_size` overrides the option;
+        `greedy_only`: temperature 0 alone, never the sampled re-decodes of Whisper's fallback;
+        `repetition_retry`: bounded output and a repetition-penalised retry first (window.py)."""
         ...
 
 
@@ -124,12 +127,14 @@ class WhisperTranscriber:
         log.info("loaded %s on %s/%s in %.2fs", source.display_name, device, compute_type, self.load_s)
 
     def transcribe(self, samples: np.ndarray, *, offset_s: float = 0.0, prompt: str | None = None,
-                   beam_size: int | None = None) -> list[Word]:
+                   beam_size: int | None = None, greedy_only: bool = False,
+                   repetition_retry: bool = False) -> list[Word]:
         beam_size = beam_size or self.options.beam_size
         if self.window is not None and len(samples) <= WINDOW_S * SAMPLE_RATE:
-            segments = self.window.decode(samples, prompt=prompt, beam_size=beam_size)
+            segments = self.window.decode(samples, prompt=prompt, beam_size=beam_size, greedy_only=greedy_only,
+                                          repetition_retry=repetition_retry)
         else:
-            segments = self._transcribe_long(samples, prompt, beam_size)
+            segments = self._transcribe_long(samples, prompt, beam_size, greedy_only)
         words: list[Word] = []
         for segment in segments:
             if segment.no_speech_prob > NO_SPEECH_PROB and segment.avg_logprob < NO_SPEECH_LOGPROB:
@@ -141,11 +146,14 @@ class WhisperTranscriber:
                     words.append(Word(text, float(offset_s + start_s), float(offset_s + end_s), float(probability)))
         return monotonic(words)
 
-    def _transcribe_long(self, samples: np.ndarray, prompt: str | None, beam_size: int) -> list[WindowSegment]:
+    def _transcribe_long(self, samples: np.ndarray, prompt: str | None, beam_size: int,
+                         greedy_only: bool = False) -> list[WindowSegment]:
+        extra = {"temperature": 0.0} if greedy_only else {}
         segments, _info = self.model.transcribe(
             samples,
             language="en",
             beam_size=beam_size,
+            **extra,
             word_timestamps=True,
             initial_prompt=prompt,
             condition_on_previous_text=False,  # stops one hallucination feeding the next window

@@ -15,6 +15,7 @@ missing. tests/test_window.py compares both paths on real speech.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -25,6 +26,9 @@ from ..audio.load import SAMPLE_RATE
 log = logging.getLogger("voicecoach")
 
 WINDOW_S = 30.0
+# Speech runs at 3-5 tokens a second with timestamps; a decode past 7 a second is looping.
+MAX_TOKENS_PER_S = 7.0
+REPETITION_PENALTY = 1.1
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,12 @@ class WindowDecoder:
         self.tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language="en")
         self._options: dict[int, object] = {}
 
-    def options(self, beam_size: int):
+    def options(self, beam_size: int, greedy_only: bool = False):
+        if greedy_only:  # temperature 0 alone: no sampled re-decodes when Whisper's checks fail
+            key = -beam_size
+            if key not in self._options:
+                self._options[key] = dataclasses.replace(self.options(beam_size), temperatures=[0.0])
+            return self._options[key]
         if beam_size not in self._options:
             # transcribe() only builds the options here; its segment generator is never started
             _segments, info = self.model.transcribe(
@@ -62,12 +71,16 @@ class WindowDecoder:
             self._options[beam_size] = info.transcription_options  # the prompt is passed per window
         return self._options[beam_size]
 
-    def decode(self, samples: np.ndarray, *, prompt: str | None, beam_size: int) -> list[WindowSegment]:
+    def decode(self, samples: np.ndarray, *, prompt: str | None, beam_size: int,
+               greedy_only: bool = False, repetition_retry: bool = False) -> list[WindowSegment]:
+        """`greedy_only`: temperature 0 alone. `repetition_retry` (a prompt listing terms): the
+        output is bounded by the audio's length, and a decode that fails Whisper's checks is tried
+        once more at temperature 0 with a repetition penalty before the sampled fallback."""
         from faster_whisper.audio import pad_or_trim
 
         if len(samples) > WINDOW_S * SAMPLE_RATE:
             raise ValueError("a window holds at most 30 s of audio")
-        model, tokenizer, options = self.model, self.tokenizer, self.options(beam_size)
+        model, tokenizer, options = self.model, self.tokenizer, self.options(beam_size, greedy_only)
         features = model.feature_extractor(samples)
         segment_size = min(model.feature_extractor.nb_max_frames, features.shape[-1] - 1)
         if segment_size <= 0:
@@ -75,8 +88,12 @@ class WindowDecoder:
         segment_duration = segment_size * model.feature_extractor.time_per_frame
         encoder_output = model.encode(pad_or_trim(features[:, :segment_size]))
         previous = tokenizer.encode(" " + prompt.strip()) if prompt and prompt.strip() else []
-        result, avg_logprob, _temperature, _ratio = model.generate_with_fallback(
-            encoder_output, model.get_prompt(tokenizer, previous, without_timestamps=False), tokenizer, options)
+        prompt_tokens = model.get_prompt(tokenizer, previous, without_timestamps=False)
+        if repetition_retry and not greedy_only:
+            result, avg_logprob = self._generate_guarded(encoder_output, prompt_tokens, options, segment_duration)
+        else:
+            result, avg_logprob, _temperature, _ratio = model.generate_with_fallback(
+                encoder_output, prompt_tokens, tokenizer, options)
         if (options.no_speech_threshold is not None and result.no_speech_prob > options.no_speech_threshold
                 and not (options.log_prob_threshold is not None and avg_logprob > options.log_prob_threshold)):
             return []  # faster-whisper skips such a window as silence
@@ -99,6 +116,35 @@ class WindowDecoder:
         return [WindowSegment(tuple((w["word"], w["start"], w["end"], w["probability"]) for w in s.get("words") or ()),
                               float(result.no_speech_prob), float(avg_logprob))
                 for s in segments]
+
+    def _generate_guarded(self, encoder_output, prompt_tokens: list[int], options, duration_s: float):
+        """A prompt that lists terms now and then sends a beam search into a loop ("400, 400,
+        400, ..."): it runs to the 448-token limit and then faster-whisper samples up to five
+        candidates at each hotter temperature (11 s on one 28 s window). Bounded output, then
+        one repetition-penalised beam decode (1.7 s there, and the better text), then the usual
+        fallback."""
+        model, tokenizer = self.model, self.tokenizer
+        bound = dataclasses.replace(options, temperatures=[0.0],
+                                    max_new_tokens=int(MAX_TOKENS_PER_S * duration_s) + 30)
+        for attempt in (bound, dataclasses.replace(bound, repetition_penalty=REPETITION_PENALTY)):
+            result, avg_logprob, _t, ratio = model.generate_with_fallback(encoder_output, prompt_tokens, tokenizer,
+                                                                          attempt)
+            if not needs_fallback(avg_logprob, ratio, result.no_speech_prob, options):
+                return result, avg_logprob
+            log.debug("decode with the scenario's terms failed Whisper's checks (ratio %.2f, logprob %.2f)",
+                      ratio, avg_logprob)
+        result, avg_logprob, _t, _ratio = model.generate_with_fallback(encoder_output, prompt_tokens, tokenizer,
+                                                                       options)
+        return result, avg_logprob
+
+
+def needs_fallback(avg_logprob: float, compression_ratio: float, no_speech_prob: float, options) -> bool:
+    """faster-whisper's own test (generate_with_fallback) of a decode it would redo hotter."""
+    low = options.log_prob_threshold is not None and avg_logprob < options.log_prob_threshold
+    if low and options.no_speech_threshold is not None and no_speech_prob > options.no_speech_threshold:
+        return False  # silence, not a failed decode
+    return low or (options.compression_ratio_threshold is not None
+                   and compression_ratio > options.compression_ratio_threshold)
 
 
 def unfinished_tail(tokens: list[int], timestamp_begin: int, eot: int, single_ending: bool) -> list[int]:

@@ -1,0 +1,284 @@
+"""Phrases of key points against what was heard: synonyms, lemmas, spoken forms of code, near
+misses by sound, and where the words stand (a short phrase is said with its words together).
+Pure functions; coach/keypoints.py builds the key points on them.
+
+`hear` prepares a sentence once (lemmas with synonyms mapped, words written together, numbers a
+homophone may hide, the place of each content word); `match_phrase` says with what confidence
+and how a phrase is in it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+from ..config import data_path
+from .scenarios import Scenario
+from .spoken import homophone_numbers, joined, sound_key, sounds_like, spoken_words
+from .textmatch import STOPWORDS, tokens
+
+SYNONYMS_FILE = data_path("seeds", "lexicon", "synonyms.toml")
+
+
+# ---- synonyms ------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def shared_synonyms() -> tuple[tuple[str, ...], ...]:
+    """The shared groups (ways of saying the same thing in any code review)."""
+    try:
+        data = tomllib.loads(SYNONYMS_FILE.read_text(encoding="utf-8"))
+    except OSError:
+        return ()
+    return tuple(tuple(g) for g in data.get("groups", []))
+
+
+class Synonyms:
+    """Maps every phrasing of a group to the group's first one, on lemma sequences."""
+
+    def __init__(self, groups: Iterable[Sequence[str]]):
+        self._map: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for group in groups:
+            head = tokens(group[0])
+            if len(head) > 1:  # a phrase of several words stays whole: "race detector" is not "race" + "detector"
+                self._map.setdefault(head, head)
+            for alt in group[1:]:
+                key = tokens(alt)
+                if key and key != head:
+                    self._map.setdefault(key, head)
+        self._longest = max((len(k) for k in self._map), default=0)
+
+    def apply(self, seq: tuple[str, ...]) -> tuple[str, ...]:
+        return self.apply_units(seq)[0]
+
+    def apply_units(self, seq: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """The mapped sequence, and for each of its words the word of `seq` it stands for: the
+        words of one replacement ("status" -> "status code") share one place."""
+        out: list[str] = []
+        units: list[int] = []
+        i = 0
+        while i < len(seq):
+            for n in range(min(self._longest, len(seq) - i), 0, -1):
+                head = self._map.get(seq[i:i + n])
+                if head is not None:
+                    out.extend(head)
+                    units.extend([i] * len(head))
+                    i += n
+                    break
+            else:
+                out.append(seq[i])
+                units.append(i)
+                i += 1
+        return tuple(out), tuple(units)
+
+
+@lru_cache(maxsize=64)
+def synonyms_for(scenario: Scenario) -> Synonyms:
+    return Synonyms(tuple(scenario.synonyms) + shared_synonyms())
+
+
+# ---- what was heard ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Heard:
+    """One sentence, prepared once for every phrase."""
+
+    sequence: tuple[str, ...]  # lemmas, synonyms mapped
+    lemmas: frozenset[str]  # lemmas before and after mapping
+    joins: frozenset[str]  # words and runs of 2-4 words written together ("readfilesync")
+    homophones: frozenset[str]  # numbers a homophone may hide ("for 22" -> 422)
+    words: frozenset[str] = frozenset()  # single words as heard (a word Whisper wrote is that word)
+    places: tuple[int, ...] = ()  # for each word of `sequence`, its place among the content words said
+    clauses: tuple[int, ...] = ()  # for each word of `sequence`, the clause (between commas) it is in
+
+
+def hear(text: str, synonyms: Synonyms) -> Heard:
+    raw = spoken_words(text)
+    lemmas = tokens(text)
+    mapped, units = synonyms.apply_units(lemmas)
+    said = [i for i, t in enumerate(lemmas) if t not in STOPWORDS]  # stopwords do not part words
+    place = {u: k for k, u in enumerate(said)}
+    places = tuple(place.get(u, -1) for u in units)
+    clause_of = [k for k, part in enumerate(_COMMA.split(text)) for _t in tokens(part)]
+    if len(clause_of) != len(lemmas):  # a number written across a comma ("600,000"): one clause
+        clause_of = [0] * len(lemmas)
+    # words written together both as said and as lemmas: "over selling" meets "oversell"
+    return Heard(mapped, frozenset(lemmas) | frozenset(mapped), frozenset(raw) | joined(raw) | joined(lemmas, 3),
+                 frozenset(homophone_numbers(raw)), frozenset(raw) | frozenset(lemmas), places,
+                 tuple(clause_of[u] for u in units))
+
+
+_COMMA = re.compile(r"[,;:]\s")
+
+
+def _content_positions(heard: Heard) -> dict[str, list[int]]:
+    """Where each content word of what was heard stands, counted in content words as said (the
+    words of one synonym share the place of what was said: "answers with" is one place)."""
+    out: dict[str, list[int]] = {}
+    for t, k in zip(heard.sequence, heard.places):
+        if t not in STOPWORDS and k >= 0 and k not in out.get(t, ()):
+            out.setdefault(t, []).append(k)
+    return out
+
+
+def _foreign(want: tuple[str, ...], where: dict[str, list[int]]) -> set[int]:
+    """Places of numbers and operators the phrase lacks: "page minus one times the page size"
+    is not "page times page size", "return 500 instead of 404" not "return 404"... between."""
+    return {pos for w, places in where.items() if _EXACT.match(w) and w not in want for pos in places}
+
+
+def _in_order(want: tuple[str, ...], where: dict[str, list[int]], foreign: set[int], max_between: int = 2) -> bool:
+    """The phrase's words in its order, at most `max_between` other content words between two,
+    none of them foreign."""
+    def walk(k: int, after: int) -> bool:
+        if k == len(want):
+            return True
+        return any(walk(k + 1, pos) for pos in where.get(want[k], ())
+                   if pos >= after and (after < 0 or (pos - after - 1 <= max_between
+                                                      and not foreign & set(range(after + 1, pos)))))
+    return walk(0, -1)
+
+
+def _close_together(found: list[str], where: dict[str, list[int]], foreign: set[int], slack: int) -> bool:
+    """Each word (as often as the phrase has it) within a run of len(found) + slack content
+    words with nothing foreign inside, in any order ("the error rate ... becomes real")."""
+    points = sorted((pos, w) for w in set(found) for pos in where.get(w, ()))
+    span = len(found) + slack
+    for i, (start, _w) in enumerate(points):
+        seen: list[str] = []
+        for pos, w in points[i:]:
+            if pos >= start + span:
+                break
+            seen.append(w)
+            if all(seen.count(x) >= found.count(x) for x in set(found)):
+                if not foreign & set(range(start, pos + 1)):
+                    return True
+                break
+    return False
+
+
+SHORT_PHRASE = 3  # content words: a phrase this short must be said with its words together
+
+
+def said_together(want: tuple[str, ...], found: list[str], heard: Heard) -> bool:
+    """A short phrase (two or three content words) is said when its words stand together: in
+    its order with at most two other words between two ("return a clear four oh four"), or
+    within two extra words in another order ("connection closed" for "close the connection"),
+    never across a number or an operator it lacks. "Page one begins ... and the last orders go
+    missing" does not say "last page"."""
+    if len(set(want)) > SHORT_PHRASE:
+        return True  # four words or more are specific enough wherever they stand in the sentence
+    where = _content_positions(heard)
+    placed = [w for w in found if w in where]  # words found another way (joined, by sound) have no place
+    if len(set(placed)) < 2:
+        return True
+    foreign = _foreign(want, where)
+    return _in_order(tuple(w for w in want if w in where), where, foreign) or _close_together(
+        [w for w in want if w in placed], where, foreign, 2)
+
+
+def phrase_tokens(phrase: str, synonyms: Synonyms) -> tuple[str, ...]:
+    toks = synonyms.apply(tokens(phrase))
+    kept = tuple(t for t in toks if t not in STOPWORDS)
+    return kept or toks
+
+
+def _negated(want: tuple[str, ...], heard: Heard) -> bool:
+    """A word of the phrase is only ever heard right after a negation in its clause ("the client
+    has no timeout" proposes no client timeout; in "the retry isn't idempotent, idempotency key
+    from the order" the key is not negated). A phrase that holds a negation is taken as is."""
+    if "not" in want:
+        return False
+    sequence, clause = heard.sequence, heard.clauses or (0,) * len(heard.sequence)
+    for word in want:
+        positions = [i for i, t in enumerate(sequence) if t == word]
+        if positions and all(any(sequence[j] == "not" and clause[j] == clause[i] for j in range(max(0, i - 3), i))
+                             for i in positions):
+            return True
+    return False
+
+
+def _negation_heard(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
+    """A phrase that holds a negation: "not" is heard within three words before another of its words."""
+    others = set(want) - {"not"}
+    return any(t == "not" and others & set(sequence[i + 1:i + 4]) for i, t in enumerate(sequence))
+
+
+def _by_sound(target: str, heard: Heard) -> float:
+    """The best near miss by sound. A single word Whisper wrote that misses a sound of the term
+    is another word ("totally" is not "deadline"): one word counts when it sounds the same or
+    one sound differs ("netex" for mutex); a run of words written together may also miss one,
+    as Whisper splits a term it does not know ("new decks" for mutex)."""
+    best = 0.0
+    for j in heard.joins:
+        if abs(len(j) - len(target)) <= max(3, len(target) // 2) and not j.isdigit():
+            c = sounds_like(target, j)
+            if c and c < 0.7 and j in heard.words and len(sound_key(j)) != len(sound_key(target)):
+                continue
+            best = max(best, c)
+    return best
+
+
+# Numbers and operators carry the meaning of a phrase ("page minus 1", "404"): never optional.
+_EXACT = re.compile(r"^(\d+|minus|plus|times|not)$")
+
+
+def match_phrase(phrase: str, heard: Heard, synonyms: Synonyms, ratio: float = 0.8,
+                 terms: frozenset[str] = frozenset(), positive: bool = False) -> tuple[float, str]:
+    """(confidence, how) that `heard` says `phrase`; (0, "") when it does not.
+
+    All of a phrase of up to two content words must be heard, else `ratio` of them (at least
+    two), in any order. `terms` are the scenario's vocabulary written together ("pbkdf2sync"):
+    only those may be matched by sound, as plain words have too many sound-alikes.
+    """
+    whole = "".join(spoken_words(phrase))
+    want = phrase_tokens(phrase, synonyms)
+    if not want:
+        return 0.0, ""
+    if positive and _negated(want, heard):
+        return 0.0, ""
+    if "not" in want and not _negation_heard(want, heard.sequence):
+        return 0.0, ""  # "never responds" needs the negation on the response, not anywhere
+    unique = list(dict.fromkeys(want))
+    need = len(unique) if len(unique) <= 2 else max(2, math.ceil(ratio * len(unique)))
+    found, confidence, how = 0, 1.0, "words"
+    by_lemma: list[str] = []
+    missed_exact = False
+    for t in unique:
+        if t in heard.lemmas:
+            found += 1
+            by_lemma.append(t)
+        elif t in heard.joins:
+            found, how = found + 1, "spoken form"
+        elif t in heard.homophones:
+            found, confidence, how = found + 1, min(confidence, 0.8), "spoken form"
+        elif t in terms and (c := _by_sound(t, heard)) > 0:
+            found, confidence, how = found + 1, min(confidence, c), "sound"
+        else:
+            missed_exact = missed_exact or bool(_EXACT.match(t))
+    together = said_together(want, by_lemma, heard)
+    if found == len(unique) and together:
+        return confidence, how
+    if len(whole) >= 5 and whole in heard.joins and len(spoken_words(phrase)) > 1:
+        return 1.0, "spoken form"  # said as one word: "readfilesync" for "read file sync"
+    if found >= min(need, len(unique)) and found < len(unique) and together and not missed_exact:
+        return confidence, how
+    if whole in terms and len(sound_key(whole)) >= 4:
+        c = _by_sound(whole, heard)
+        if c > 0:
+            return c, "sound"
+    return 0.0, ""
+
+
+def term_joins(terms: Iterable[str]) -> frozenset[str]:
+    """Vocabulary terms as `match_phrase` compares them: words written together, lower case."""
+    out = set()
+    for term in terms:
+        words = spoken_words(term)
+        if words:
+            out.add("".join(words))
+            out.update(w for w in words if len(w) >= 5 and not w.isdigit())
+    return frozenset(out)
