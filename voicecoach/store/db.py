@@ -95,8 +95,11 @@ class Store:
         self.root.mkdir(parents=True, exist_ok=True)
         self.takes_dir.mkdir(parents=True, exist_ok=True)
         self.healed_from: Path | None = None  # where a damaged database was moved, when it was
+        from .repair import opening
+
         try:
-            self._connect()
+            with opening(self.root):
+                self._connect()
         except sqlite3.DatabaseError as exc:
             from .repair import heal, is_damage
 

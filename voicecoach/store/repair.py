@@ -47,18 +47,26 @@ def is_damage(exc: sqlite3.DatabaseError, db_path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def _locked(root: Path) -> Iterator[None]:
+def _locked(root: Path, *, shared: bool = False) -> Iterator[None]:
+    """The heal lock: exclusive while a heal moves the database aside and rebuilds it; shared
+    while a process opens the database, so it never opens the half-rebuilt one (it would list
+    no takes until the rebuild commits)."""
     try:
         import fcntl
     except ImportError:  # Windows: one process heals at a time in practice; no lock
         yield
         return
     with open(root / LOCK_NAME, "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+        fcntl.flock(fh, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def opening(root: Path):
+    """Held (shared) while a Store connects: waits for a heal in progress to finish."""
+    return _locked(root, shared=True)
 
 
 def _aside(db_path: Path) -> Path:

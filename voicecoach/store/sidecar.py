@@ -99,14 +99,32 @@ def write(path: Path, text: str) -> None:
         raise
 
 
-def read(path: Path) -> Sidecar:
-    """ValueError when the file is not a take sidecar (or is torn)."""
+def _load(path: Path, fmt: str, what: str) -> dict:
+    """The sidecar's JSON object; ValueError when it is torn or of another kind."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path.name}: unreadable ({exc})") from exc
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ValueError(f"{path.name}: not a voicecoach take sidecar")
+    if not isinstance(data, dict) or data.get("format") != fmt:
+        raise ValueError(f"{path.name}: not a voicecoach {what} sidecar")
+    return data
+
+
+def _scan(paths, reader) -> tuple[list[Sidecar], list[str]]:
+    """The readable sidecars among `paths` (oldest first) and why the others could not be read."""
+    found, bad = [], []
+    for path in paths:
+        try:
+            found.append(reader(path))
+        except ValueError as exc:
+            bad.append(str(exc))
+    found.sort(key=lambda s: (str(s.record.get("created_at")), s.take_id))
+    return found, bad
+
+
+def read(path: Path) -> Sidecar:
+    """ValueError when the file is not a take sidecar (or is torn)."""
+    data = _load(path, FORMAT, "take")
     missing = [k for k in FIELDS if k not in data]
     if missing or not isinstance(data.get("result"), dict):
         raise ValueError(f"{path.name}: missing {', '.join(missing) or 'result'}")
@@ -119,18 +137,9 @@ def read(path: Path) -> Sidecar:
 
 def scan(takes_dir: Path) -> tuple[list[Sidecar], list[str]]:
     """Every sidecar in `takes_dir` (oldest first) and the reasons some could not be read."""
-    found, bad = [], []
     if not takes_dir.is_dir():
-        return found, bad
-    for path in sorted(takes_dir.glob(f"*{SUFFIX}")):
-        if path.name.startswith((".", MOCK_PREFIX)):
-            continue
-        try:
-            found.append(read(path))
-        except ValueError as exc:
-            bad.append(str(exc))
-    found.sort(key=lambda s: (str(s.record.get("created_at")), s.take_id))
-    return found, bad
+        return [], []
+    return _scan((p for p in sorted(takes_dir.glob(f"*{SUFFIX}")) if not p.name.startswith((".", MOCK_PREFIX))), read)
 
 
 # ---- mock sessions --------------------------------------------------------------------------------
@@ -160,12 +169,7 @@ def mock_record(session_id: int, created_at: str, round_no: int, attempt: int, s
 
 def read_mock(path: Path) -> Sidecar:
     """ValueError when the file is not a mock session sidecar (or is torn)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path.name}: unreadable ({exc})") from exc
-    if not isinstance(data, dict) or data.get("format") != MOCK_FORMAT:
-        raise ValueError(f"{path.name}: not a voicecoach mock session sidecar")
+    data = _load(path, MOCK_FORMAT, "mock session")
     missing = [k for k in MOCK_FIELDS if k not in data]
     if missing or not isinstance(data.get("result"), dict) or not isinstance(data.get("plan"), dict):
         raise ValueError(f"{path.name}: missing {', '.join(missing) or 'plan/result'}")
@@ -178,13 +182,6 @@ def read_mock(path: Path) -> Sidecar:
 
 def scan_mocks(takes_dir: Path) -> tuple[list[Sidecar], list[str]]:
     """Every mock session sidecar in `takes_dir` (oldest first) and the reasons some could not be read."""
-    found, bad = [], []
     if not takes_dir.is_dir():
-        return found, bad
-    for path in sorted(takes_dir.glob(f"{MOCK_PREFIX}*{SUFFIX}")):
-        try:
-            found.append(read_mock(path))
-        except ValueError as exc:
-            bad.append(str(exc))
-    found.sort(key=lambda s: (str(s.record.get("created_at")), s.take_id))
-    return found, bad
+        return [], []
+    return _scan(sorted(takes_dir.glob(f"{MOCK_PREFIX}*{SUFFIX}")), read_mock)
