@@ -72,6 +72,48 @@ def test_meaning_adds_a_point_only_through_its_interface():
         ["Every failure goes out as a two hundred.", "Our dashboards would finally tell the truth."]]
 
 
+@pytest.mark.parametrize("text,found", [
+    # the report told again in the answer's words: its numbers and its words, before the remedy
+    ("Two buyers both pass the check, which is how a hundred units turned into a hundred and thirty sold. "
+     "I'd hold a mutex across the check and the write.", True),
+    ("The pool runs dry, which matches the thirty second timeouts after a few hours. "
+     "I'd use try with resources.", True),
+    # the same numbers in a test, or after the remedy as what stops happening, are not the symptom
+    ("There's no lock on the map. I'd add a mutex. Then a test that sells a hundred units a hundred and "
+     "thirty times.", False),
+    # words that name the code ("map", "concurrent") are the diagnosis's words too
+    ("The map is written by concurrent requests without a lock. I'd add a mutex.", False),
+])
+def test_the_symptom_is_the_report_told_again(text, found):
+    scenario = "go-inventory-race" if "mutex" in text else "java-jdbc-connection-leak"
+    assert _points(text, scenario)["symptom"] is found
+
+
+@pytest.mark.parametrize("text,found", [
+    ("Express four never sees the rejection. I'd wrap the handler and pass errors to next. "
+     "That way the service stays up and the profile endpoint keeps answering.", True),
+    # no remedy before it: a consequence of the bug, not why the remedy matters
+    ("That way the service stays up and the profile endpoint keeps answering. Express four never sees it.", False),
+    # a test is not an outcome
+    ("Express four never sees the rejection. I'd wrap the handler and pass errors to next. "
+     "Then a test that the service keeps answering.", False),
+])
+def test_an_outcome_after_the_remedy_is_the_impact(text, found):
+    assert _points(text, "js-unhandled-rejection")["impact"] is found
+
+
+def test_the_meaning_model_also_knows_the_report_and_the_reference():
+    from voicecoach.coach.meaning import exemplars
+
+    scenario = get_scenario("js-wrong-status-code")
+    pairs = exemplars(scenario)
+    assert ("symptom", "The mobile app shows 'Transfer sent' even when the transfer failed, and our monitoring "
+            "shows a 0% error rate on /transfers.") in pairs
+    assert any(p == "impact" and "alerts fire" in t for p, t in pairs)
+    assert any(p == "root_cause" and "status 200" in t for p, t in pairs)
+    assert len(pairs) > sum(len(k.phrases) for k in scenario.key_points)
+
+
 def _structure(text: str, scenario_id: str) -> dict:
     out = coach(result_for(text), get_scenario(scenario_id), load_config())
     return out["structure"]
@@ -91,7 +133,7 @@ def test_wrong_bug_only_when_another_defect_is_named():
     assert right["fix_matches"] is not False
 
 
-@pytest.mark.parametrize("split", ["dev", "dev2"])
+@pytest.mark.parametrize("split", ["dev", "dev2", "dev3"])
 def test_paraphrased_good_answers_never_get_the_wrong_bug_and_outrank_the_flawed(split):
     cfg = load_config()
     by_scenario: dict[str, list[tuple[dict, dict]]] = {}

@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 from .phrases import (SYNONYMS_FILE, Heard, Synonyms, hear, match_phrase, phrase_tokens, shared_synonyms,  # noqa: F401
                       synonyms_for, term_joins)
 from .scenarios import Scenario
-from .textmatch import tokens
+from .textmatch import STOPWORDS, tokens
 
 POSITIVE_POINTS = ("fix", "edge_case", "test")  # said after "no"/"without" they describe the problem
 # What a claim that something is wrong sounds like (a defect term alone may be small talk).
@@ -39,6 +39,16 @@ PROPOSAL = re.compile(r"\b(i'd|i would|i'll|we'd|we would|we'll|should|need to|n
 IMPACT_CUE = re.compile(r"\b(prevents?|stops?|avoids?|keeps?|means?|no longer|never again|saves?|reduces?|"
                         r"improves?|protects?|drops?|falls?|bounds?|caps?|cuts?|instead of|so that|which means|"
                         r"goes away|go away|becomes?|fails? fast)\b")
+
+# An outcome said plainly after the remedy (`_outcomes`): a change ...
+OUTCOME_CUE = re.compile(r"\b(that way|this way|net result|as a result|after that|once that's|with that|then|so|"
+                         r"which means|means|stops?|no longer|can't|won't|stays?|keeps?|survives?|anymore|"
+                         r"protects?|saves?|instead of|gets? exactly|never)\b")
+# ... for someone or something the business cares about.
+STAKE = re.compile(r"\b(users?|customers?|clients?|shoppers?|people|support|on-?call|money|revenue|trust|service|"
+                   r"server|process|pod|app|page|endpoint|checkout|database|pool|inventory|stock|dashboard|"
+                   r"alerts?|latency|memory|outages?|downtime|traffic|data|team|finance|accounting|payroll|"
+                   r"reports?|sales?|orders?|charges?|refunds?)\b")
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,12 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
                          if m.sentence not in told or len(phrase_tokens(m.phrase, synonyms)) > 1
                          or IMPACT_CUE.search(sentences[_pos(sentences, m.sentence)].text.lower())]
     missing = {name for name, found in out.items() if not found}
+    if "symptom" in missing:
+        out["symptom"] = _echoes(sentences, texts, scenario, out)
+        missing -= {"symptom"} if out["symptom"] else set()
+    if "impact" in missing and out.get("fix"):
+        out["impact"] = _outcomes(sentences, texts, out)
+        missing -= {"impact"} if out["impact"] else set()
     if meaning is not None and sentences and missing:
         # only what the words missed: a point they found needs no model (and no embedding time)
         for name, hits in meaning([s.text for s in sentences], scenario, points=missing).items():
@@ -104,6 +120,57 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
                 out.setdefault(name, []).append(
                     PointMatch(name, sentences[index].index, round(score, 2), "meaning", "(reference)"))
     return out
+
+
+def _outcomes(sentences: Sequence, texts: list[str], out: Mapping[str, list[PointMatch]]) -> list[PointMatch]:
+    """Why the remedy matters, said in the answer's own words: a sentence after the (real) fix
+    that tells what changes for someone or something ("that way the service stays up", "net
+    result, inventory counts stay trustworthy"). Not a proposal, not a test."""
+    first_fix = min(_pos(sentences, m.sentence) for m in out["fix"])
+    tests = {m.sentence for m in out.get("test", [])}
+    found = []
+    for i in range(first_fix + 1, len(sentences)):
+        text = texts[i]
+        if sentences[i].index in tests or PROPOSAL_LEAD.search(text) or re.search(r"\btests?\b", text):
+            continue
+        if OUTCOME_CUE.search(text) and STAKE.search(text):
+            found.append(PointMatch("impact", sentences[i].index, 0.6, "outcome", "(outcome)"))
+    return found
+
+
+# Words of a report that say nothing of what went wrong.
+_REPORT_FILLER = frozenset(tokens("review handler endpoint service code client function method it this "
+                                  "that only recent change separately someone with when every even whole"))
+
+
+@lru_cache(maxsize=64)
+def _report_words(scenario: Scenario) -> tuple[frozenset[str], frozenset[str]]:
+    """(numbers, content lemmas) of the reported symptom (the scenario's prompt); words of the
+    snippet name the code ("order", "user id", "map"), which a diagnosis talks about too."""
+    seq, code = tokens(scenario.prompt), set(tokens(scenario.snippet))
+    numbers = frozenset(t for t in seq if t.isdigit())
+    return numbers, frozenset(t for t in seq if not t.isdigit() and t not in STOPWORDS
+                              and t not in _REPORT_FILLER and t not in code)
+
+
+def _echoes(sentences: Sequence, texts: list[str], scenario: Scenario,
+            out: Mapping[str, list[PointMatch]]) -> list[PointMatch]:
+    """The reported symptom told again in the answer's words: a sentence before the remedy that
+    shares a number and a word with the report ("a hundred units turned into a hundred and
+    thirty sold"), or three of its words. Not a proposal, not a test."""
+    numbers, words = _report_words(scenario)
+    fixes = [_pos(sentences, m.sentence) for m in out.get("fix", [])]
+    tests = {m.sentence for m in out.get("test", [])}
+    found = []
+    for i in range(min(fixes, default=len(sentences))):
+        text = texts[i]
+        if sentences[i].index in tests or PROPOSAL_LEAD.search(text) or re.search(r"\btests?\b", text):
+            continue
+        seq = set(tokens(sentences[i].text))
+        shared_n, shared_w = len(seq & numbers), len(seq & words)
+        if (shared_n and shared_w) or shared_w >= 2:
+            found.append(PointMatch("symptom", sentences[i].index, 0.6, "report", "(the report)"))
+    return found
 
 
 def _lower(text: str) -> str:

@@ -136,8 +136,8 @@ def load_embedder(engine: str = "minilm") -> Embedder:
 @dataclass(frozen=True)
 class MeaningOptions:
     engine: str = "minilm"
-    threshold: float = 0.62  # cosine to the point's nearest phrase (tuned on the dev split)
-    margin: float = 0.05  # ... and this much above the nearest phrase of any other point
+    threshold: float = 0.56  # cosine to the point's nearest exemplar (tuned on dev, dev2, dev3)
+    margin: float = 0.035  # ... and this much above the nearest exemplar of any other point
     confidence: float = 0.6  # reported for a point found by meaning alone
 
     @classmethod
@@ -154,14 +154,31 @@ def clauses(sentence: str) -> list[str]:
     return [sentence] + [p for p in parts if p != sentence]
 
 
+def exemplars(scenario) -> list[tuple[str, str]]:
+    """(point, text) the model compares an answer with: each point's phrases, plus the reported
+    symptom (the scenario's prompt, sentence by sentence) for "symptom" and the reference answer's
+    impact for "impact". Phrases are short and pointed; these two points are said in the most
+    varied words, and the prompt and the reference say them as a whole sentence would."""
+    out = [(point.name, phrase) for point in scenario.key_points for phrase in point.phrases]
+    names = {point.name for point in scenario.key_points}
+    if "symptom" in names:
+        out += [("symptom", s) for s in _SENTENCE.split(" ".join(scenario.prompt.split())) if len(s.split()) >= 4]
+    problem = scenario.reference_parts().get("problem", "")
+    if "root_cause" in names and problem:
+        out += [("root_cause", s) for s in _SENTENCE.split(problem) if len(s.split()) >= 4]
+    impact = scenario.reference_parts().get("impact", "")
+    if "impact" in names and impact:
+        out += [("impact", s) for s in _SENTENCE.split(impact) if len(s.split()) >= 4]
+    return out
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
 @lru_cache(maxsize=32)
 def _point_vectors(engine: str, scenario):
-    names, phrases = [], []
-    for point in scenario.key_points:
-        for phrase in point.phrases:
-            names.append(point.name)
-            phrases.append(phrase)
-    return names, load_embedder(engine).embed(phrases)
+    pairs = exemplars(scenario)
+    return [n for n, _ in pairs], load_embedder(engine).embed([t for _, t in pairs])
 
 
 def best_scores(texts: Sequence[str], scenario, engine: str = "minilm") -> list[dict[str, float]]:
