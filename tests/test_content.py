@@ -91,15 +91,31 @@ def test_the_symptom_is_the_report_told_again(text, found):
 
 @pytest.mark.parametrize("text,found", [
     ("Express four never sees the rejection. I'd wrap the handler and pass errors to next. "
-     "That way the service stays up and the profile endpoint keeps answering.", True),
+     "That way the app keeps running and users can still open their page.", True),
     # no remedy before it: a consequence of the bug, not why the remedy matters
-    ("That way the service stays up and the profile endpoint keeps answering. Express four never sees it.", False),
+    ("That way the app keeps running and users can still open their page. Express four never sees it.", False),
     # a test is not an outcome
     ("Express four never sees the rejection. I'd wrap the handler and pass errors to next. "
      "Then a test that the service keeps answering.", False),
 ])
 def test_an_outcome_after_the_remedy_is_the_impact(text, found):
     assert _points(text, "js-unhandled-rejection")["impact"] is found
+
+
+def test_a_test_counts_beside_the_real_remedy_only():
+    right = ("Nothing catches the rejected promise. I'd wrap the handler in an async wrapper. "
+             "Then a supertest case with the avatar mock rejecting.")
+    assert _points(right, "js-unhandled-rejection")["test"]  # said without "add a test"
+    other = ("There's no authorization check on the user id. I'd add auth middleware. "
+             "And add a test that asks for someone else's profile.")
+    assert not _points(other, "js-unhandled-rejection")["test"]  # a test of another cause
+
+
+def test_a_symptom_said_as_what_stops_after_the_remedy_is_the_impact():
+    before = "Two buyers pass the check, so we sold more than we had. I'd hold a mutex across it."
+    after = "Two buyers pass the check. I'd hold a mutex across it. We'd never have sold more than we had."
+    assert _points(before, "go-inventory-race")["symptom"]
+    assert not _points(after, "go-inventory-race")["symptom"]
 
 
 def test_the_meaning_model_also_knows_the_report_and_the_reference():

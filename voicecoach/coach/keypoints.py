@@ -30,7 +30,7 @@ DEFECT_CUE = re.compile(r"\b(bug|wrong|broken|fails?|never|missing|no|not|nothin
                         r"because|leaks?|lets?|allows?|anyone|unsafe|insecure|exposes?|forgot|lacks?|ignores?|"
                         r"the (real )?(trouble|issue|culprit|cause)|comes? from|due to|happens?)\b")
 # A sentence that proposes a change, by how it opens; and a word that proposes, anywhere.
-PROPOSAL_LEAD = re.compile(r"^(so,? |and |then,? |also,? |first,? |second,? |plus,? )*(i'd|i would|i'll|we'd|we would|"
+PROPOSAL_LEAD = re.compile(r"^(so,? |and |then,? |also,? |first,? |second,? |plus,? )*(i'd|i've|i would|i'll|we'd|we would|"
                            r"we should|we need to|you'd|you should|let's|instead|i'd also|make sure)\b")
 PROPOSAL = re.compile(r"\b(i'd|i would|i'll|we'd|we would|we'll|should|need to|needs to|let's|instead|make sure|"
                       r"have to|has to|would|could|want to|the way to|better to|add|adding|use|using|wrap|move|"
@@ -49,6 +49,13 @@ STAKE = re.compile(r"\b(users?|customers?|clients?|shoppers?|people|support|on-?
                    r"server|process|pod|app|page|endpoint|checkout|database|pool|inventory|stock|dashboard|"
                    r"alerts?|latency|memory|outages?|downtime|traffic|data|team|finance|accounting|payroll|"
                    r"reports?|sales?|orders?|charges?|refunds?)\b")
+
+# How a test or a measurement is described; and "there are no tests", which is none.
+TEST_CUE = re.compile(r"\b(tests?|testing|supertest|stub(bed)?|fake|mocks?|mocked|assert(s|ing)?|"
+                      r"reproduce|load test|benchmark|pin (that|it) down|cover (it|that))\b")
+NO_TEST = re.compile(r"\b(no|without|never|nobody|didn't|don't|isn't)\b[^.]{0,20}\b(tests?|tested|testing)\b")
+
+STOPS = re.compile(r"\b(never|stops?|no longer|can't|won't|no more|anymore|instead of)\b")
 
 
 @dataclass(frozen=True)
@@ -99,14 +106,27 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
         del out["root_cause"]
     # "the pod runs out of memory" states the symptom; "so memory stays bounded" is the impact
     told = {m.sentence for name in ("symptom", "root_cause") for m in out.get(name, [])}
-    if "impact" in out:  # (one-word impact phrases only: "memory", "latency" are symptoms too)
-        out["impact"] = [m for m in out["impact"]
-                         if m.sentence not in told or len(phrase_tokens(m.phrase, synonyms)) > 1
-                         or IMPACT_CUE.search(sentences[_pos(sentences, m.sentence)].text.lower())]
+    # (one-word impact phrases only: "memory", "latency" are symptoms too, and what a test watches)
+    tested = {m.sentence for m in out.get("test", [])}
+    if "impact" in out:
+        out["impact"] = [m for m in out["impact"] if len(phrase_tokens(m.phrase, synonyms)) > 1
+                         or (m.sentence not in told and m.sentence not in tested)
+                         or IMPACT_CUE.search(texts[_pos(sentences, m.sentence)])]
+    first_fix = min((_pos(sentences, m.sentence) for m in out.get("fix", [])), default=len(sentences))
+    # "we'd never sell more than we have" after the remedy is what stops happening: the impact
+    if "symptom" in out:
+        out["symptom"] = [m for m in out["symptom"]
+                          if _pos(sentences, m.sentence) <= first_fix or not STOPS.search(texts[_pos(sentences, m.sentence)])]
+    # a test of another cause is not this point: a test counts beside the real cause or remedy
+    if "test" in out and not out.get("fix") and not out.get("root_cause"):
+        out["test"] = []
     missing = {name for name, found in out.items() if not found}
     if "symptom" in missing:
         out["symptom"] = _echoes(sentences, texts, scenario, out)
         missing -= {"symptom"} if out["symptom"] else set()
+    if "test" in missing and out.get("fix"):
+        out["test"] = _tests(sentences, texts)
+        missing -= {"test"} if out["test"] else set()
     if "impact" in missing and out.get("fix"):
         out["impact"] = _outcomes(sentences, texts, out)
         missing -= {"impact"} if out["impact"] else set()
@@ -171,6 +191,14 @@ def _echoes(sentences: Sequence, texts: list[str], scenario: Scenario,
         if (shared_n and shared_w) or shared_w >= 2:
             found.append(PointMatch("symptom", sentences[i].index, 0.6, "report", "(the report)"))
     return found
+
+
+def _tests(sentences: Sequence, texts: list[str]) -> list[PointMatch]:
+    """A test described in the answer's own words ("a supertest case with the avatar mock
+    rejecting", "a fake payments server that delays its first response"): credited only when
+    the answer has the real remedy, since a test of another cause is not this point."""
+    return [PointMatch("test", s.index, 0.6, "test", "(a test)") for s, text in zip(sentences, texts)
+            if TEST_CUE.search(text) and not NO_TEST.search(text)]
 
 
 def _lower(text: str) -> str:
