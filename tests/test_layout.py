@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parent.parent / "voicecoach"
-BASE = {"types", "errors", "config", "text"}
+BASE = {"types", "errors", "config", "text", "background"}
 # what each stage may import besides BASE (store knows no speech code)
 ALLOWED = {
     "base": set(),

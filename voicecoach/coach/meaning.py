@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Collection, Mapping, Protocol, Sequence
 
+from .. import background
 from ..config import Config
 from ..errors import MissingDependency
 
@@ -244,8 +245,9 @@ _PRELOAD: list[threading.Thread] = []
 
 def preload(cfg: Config, scenario=None) -> threading.Thread | None:
     """Load the model (and the scenario's point vectors) in a background thread, so the 0.5 s of
-    loading overlaps the transcription. Not a daemon: the interpreter joins it at exit rather than
-    stop it inside onnxruntime; `best_scores` joins it before it embeds. None when switched off."""
+    loading overlaps the transcription. Started through `voicecoach.background`, so the exit joins
+    it rather than tear onnxruntime down under it; `best_scores` joins it before it embeds. None
+    when switched off, or when the process is already exiting."""
     opts = MeaningOptions.from_config(cfg)
     if opts.engine == "off":
         return None
@@ -263,8 +265,9 @@ def preload(cfg: Config, scenario=None) -> threading.Thread | None:
         except Exception as exc:  # noqa: BLE001 - the matcher loads it again in the foreground and says why
             log.info("meaning model preload failed: %s", exc)
 
-    thread = threading.Thread(target=load, name="voicecoach-meaning-preload")
-    thread.start()
+    if background.stopping():
+        return None
+    thread = background.start(load, name="voicecoach-meaning-preload")
     _PRELOAD.append(thread)
     return thread
 

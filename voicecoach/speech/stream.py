@@ -25,7 +25,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from ..audio import background
+from .. import background
 from ..audio.load import SAMPLE_RATE, to_pcm16
 from ..types import Word
 from ..audio.vad import vad

@@ -15,7 +15,7 @@ import logging
 import threading
 from pathlib import Path
 
-from .. import background
+from ... import background
 from .base import Speech, TTSOptions, TTSUnavailable
 
 log = logging.getLogger("voicecoach")

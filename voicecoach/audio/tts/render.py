@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import background
+from ... import background
 from .base import Speech, TTSEngine, TTSOptions, TTSUnavailable, problem, sentences
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from .. import background
+from ... import background
 from .base import TTSOptions, TTSUnavailable, chunks
 from .render import PAUSE_S, SAMPLE_RATE, get_engine, render_sentence, resample
 
