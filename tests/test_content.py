@@ -118,6 +118,24 @@ def test_a_symptom_said_as_what_stops_after_the_remedy_is_the_impact():
     assert not _points(after, "go-inventory-race")["symptom"]
 
 
+def test_a_rambling_answers_guesses_make_no_point_but_its_report_does():
+    guessing = ("Okay, the numbers, after a few hours it dies. Maybe it's a connection leak somewhere? "
+                "I guess we could use try with resources, or something. I'm not sure, honestly.")
+    points = _points(guessing, "java-jdbc-connection-leak")
+    assert not points["root_cause"] and not points["fix"]
+    assert points["symptom"]  # "after a few hours it dies" retells the report: a fact, not a guess
+    # one hedge in a confident answer is speech, not a guess; "maybe half a second" hedges a number
+    sure = ("The connection leaks whenever an exception skips the close, maybe half a second in. "
+            "I'd use try with resources. It's the same kind of thing for the statement.")
+    points = _points(sure, "java-jdbc-connection-leak")
+    assert points["root_cause"] and points["fix"]
+
+
+def test_an_operator_after_a_phrase_changes_its_meaning():
+    assert not _points("The slice is posts from start to end plus one.", "go-slice-off-by-one")["fix"]
+    assert _points("I'd slice start to end, nothing more.", "go-slice-off-by-one")["fix"]
+
+
 def test_the_meaning_model_also_knows_the_report_and_the_reference():
     from voicecoach.coach.meaning import exemplars
 
@@ -149,7 +167,7 @@ def test_wrong_bug_only_when_another_defect_is_named():
     assert right["fix_matches"] is not False
 
 
-@pytest.mark.parametrize("split", ["dev", "dev2", "dev3"])
+@pytest.mark.parametrize("split", ["dev", "dev2", "dev3", "dev4"])
 def test_paraphrased_good_answers_never_get_the_wrong_bug_and_outrank_the_flawed(split):
     cfg = load_config()
     by_scenario: dict[str, list[tuple[dict, dict]]] = {}

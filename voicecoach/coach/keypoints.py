@@ -25,7 +25,7 @@ from .textmatch import STOPWORDS, tokens
 
 POSITIVE_POINTS = ("fix", "edge_case", "test")  # said after "no"/"without" they describe the problem
 # What a claim that something is wrong sounds like (a defect term alone may be small talk).
-DEFECT_CUE = re.compile(r"\b(bug|wrong|broken|fails?|never|missing|no|not|nothing|nobody|doesn't|isn't|aren't|can't|without|"
+DEFECT_CUE = re.compile(r"\b(bug|wrong|broken|fails?|never|missing|no(?! matter)|not|nothing|nobody|doesn't|isn't|aren't|can't|without|"
                         r"different|inconsistent|incorrect|unbounded|arbitrary|trusts?|crash\w*|hangs?|"
                         r"because|leaks?|lets?|allows?|anyone|unsafe|insecure|exposes?|forgot|lacks?|ignores?|"
                         r"the (real )?(trouble|issue|culprit|cause)|comes? from|due to|happens?)\b")
@@ -43,18 +43,25 @@ IMPACT_CUE = re.compile(r"\b(prevents?|stops?|avoids?|keeps?|means?|no longer|ne
 # An outcome said plainly after the remedy (`_outcomes`): a change ...
 OUTCOME_CUE = re.compile(r"\b(that way|this way|net result|as a result|after that|once that's|with that|then|so|"
                          r"which means|means|stops?|no longer|can't|won't|stays?|keeps?|survives?|anymore|"
-                         r"protects?|saves?|instead of|gets? exactly|never)\b")
+                         r"protects?|saves?|instead of|gets? exactly|never|shouldn't|otherwise)\b")
 # ... for someone or something the business cares about.
 STAKE = re.compile(r"\b(users?|customers?|clients?|shoppers?|people|support|on-?call|money|revenue|trust|service|"
                    r"server|process|pod|app|page|endpoint|checkout|database|pool|inventory|stock|dashboard|"
                    r"alerts?|latency|memory|outages?|downtime|traffic|data|team|finance|accounting|payroll|"
-                   r"reports?|sales?|orders?|charges?|refunds?)\b")
+                   r"reports?|sales?|orders?|charges?|refunds?|routes?|requests?|responsive|nodes?|system|site|"
+                   r"api|prod|production)\b")
 
 # How a test or a measurement is described; and "there are no tests", which is none.
 TEST_CUE = re.compile(r"\b(tests?|testing|supertest|stub(bed)?|fake|mocks?|mocked|assert(s|ing)?|"
                       r"reproduce|load test|benchmark|pin (that|it) down|cover (it|that))\b")
 NO_TEST = re.compile(r"\b(no|without|never|nobody|didn't|don't|isn't)\b[^.]{0,20}\b(tests?|tested|testing)\b")
 
+# A guess rather than a claim.
+# ("maybe half a second" hedges a number, "the same kind of thing" is no hedge)
+HEDGE = re.compile(r"\b(maybe(?! (a |an )?(half|few|couple|around|about|\d|one|two|three|four|five|six|seven|eight|"
+                   r"nine|ten|twenty|thirty|fifty|hundred))|perhaps|i guess|could be|might|not sure|don't know|no idea|"
+                   r"probably|somehow|(?<!same )(?<!this )(?<!that )(?<!what )kind of|sort of|or something|"
+                   r"i feel like|i suppose|not totally)\b|\w-ish\b|\?\s*$")
 STOPS = re.compile(r"\b(never|stops?|no longer|can't|won't|no more|anymore|instead of)\b")
 
 
@@ -101,6 +108,9 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
     # a sentence that proposes a change is a diagnosis only if it also says what is wrong:
     # "I'd run the tests with the race detector on" names no race condition
     texts = [_lower(s.text) for s in sentences]
+    guesses = _guesses(sentences, texts)
+    if guesses:  # a rambling answer's guesses: "maybe the repository is caching"
+        out = {name: [m for m in found if m.sentence not in guesses or name == "symptom"] for name, found in out.items()}
     out["root_cause"] = [m for m in out.get("root_cause", []) if _states_a_defect(texts[_pos(sentences, m.sentence)])]
     if "root_cause" not in {p.name for p in scenario.key_points}:
         del out["root_cause"]
@@ -112,6 +122,12 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
         out["impact"] = [m for m in out["impact"] if len(phrase_tokens(m.phrase, synonyms)) > 1
                          or (m.sentence not in told and m.sentence not in tested)
                          or IMPACT_CUE.search(texts[_pos(sentences, m.sentence)])]
+    # a test sentence describes the check, not the diagnosis ("call it ... until the pool empties",
+    # "assert it answers quickly, not wait forever")
+    tested_at = {m.sentence for m in out.get("test", [])}
+    for name in ("symptom", "root_cause"):
+        if name in out:
+            out[name] = [m for m in out[name] if m.sentence not in tested_at]
     first_fix = min((_pos(sentences, m.sentence) for m in out.get("fix", [])), default=len(sentences))
     # "we'd never sell more than we have" after the remedy is what stops happening: the impact
     if "symptom" in out:
@@ -130,16 +146,31 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
     if "impact" in missing and out.get("fix"):
         out["impact"] = _outcomes(sentences, texts, out)
         missing -= {"impact"} if out["impact"] else set()
+    if guesses:  # (the symptom is the report told again, not a guess)
+        out = {name: [m for m in found if m.sentence not in guesses or name == "symptom"] for name, found in out.items()}
+        missing = {name for name, found in out.items() if not found}
     if meaning is not None and sentences and missing:
         # only what the words missed: a point they found needs no model (and no embedding time)
+        remedies = {m.sentence for m in out.get("fix", [])}
         for name, hits in meaning([s.text for s in sentences], scenario, points=missing).items():
             have = {m.sentence for m in out.get(name, [])}
+            if name in ("symptom", "root_cause"):  # the remedy's sentence is a diagnosis only if it says what is wrong
+                have |= {i for i in remedies if not DEFECT_CUE.search(texts[_pos(sentences, i)])}
             for index, score in hits:
-                if index >= len(sentences) or index in have or not _fits(name, texts[index], index == 0):
+                if index >= len(sentences) or index in have or not _fits(name, texts[index], index == 0) \
+                        or (sentences[index].index in guesses and name != "symptom"):
                     continue
                 out.setdefault(name, []).append(
                     PointMatch(name, sentences[index].index, round(score, 2), "meaning", "(reference)"))
     return out
+
+
+def _guesses(sentences: Sequence, texts: list[str]) -> set[int]:
+    """The hedged sentences of an answer that is mostly guessing (a third of its sentences, two
+    at least): a point said only as a guess is not made ("maybe the front end sends zero-based
+    pages"). One hedge in a confident answer ("maybe eight hundred milliseconds") is just speech."""
+    hedged = {s.index for s, text in zip(sentences, texts) if HEDGE.search(text)}
+    return hedged if len(hedged) >= 2 and 3 * len(hedged) >= len(sentences) else set()
 
 
 def _outcomes(sentences: Sequence, texts: list[str], out: Mapping[str, list[PointMatch]]) -> list[PointMatch]:

@@ -222,6 +222,17 @@ def _by_sound(target: str, heard: Heard) -> float:
     return best
 
 
+_OPERATORS = frozenset({"plus", "minus", "times"})
+
+
+def _operator_after(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
+    """The phrase's last word is always followed by an operator the phrase lacks: "posts from
+    start to end plus one" is the bug, not the remedy "slice start to end"."""
+    last = want[-1]
+    after = [sequence[i + 1] if i + 1 < len(sequence) else "" for i, t in enumerate(sequence) if t == last]
+    return bool(after) and all(a in _OPERATORS and a not in want for a in after)
+
+
 # Numbers and operators carry the meaning of a phrase ("page minus 1", "404"): never optional.
 _EXACT = re.compile(r"^(\d+|minus|plus|times|not)$")
 
@@ -259,7 +270,7 @@ def match_phrase(phrase: str, heard: Heard, synonyms: Synonyms, ratio: float = 0
             found, confidence, how = found + 1, min(confidence, c), "sound"
         else:
             missed_exact = missed_exact or bool(_EXACT.match(t))
-    together = said_together(want, by_lemma, heard)
+    together = said_together(want, by_lemma, heard) and not _operator_after(want, heard.sequence)
     if found == len(unique) and together:
         return confidence, how
     if len(whole) >= 5 and whole in heard.joins and len(spoken_words(phrase)) > 1:
