@@ -131,6 +131,15 @@ def test_a_rambling_answers_guesses_make_no_point_but_its_report_does():
     assert points["root_cause"] and points["fix"]
 
 
+def test_a_run_on_sentence_keeps_its_diagnosis_before_its_test():
+    # Whisper runs a fast answer into one sentence: its test at the end is not what it is about
+    run_on = ("Connections close only on the success path, any exception leaks the connection, try with "
+              "resources on all three, then a test that calls it with an empty range more times than the pool size")
+    assert _points(run_on, "java-jdbc-connection-leak")["root_cause"]
+    about_a_test = "Then a test that calls it until it waits forever and the connection leaks."
+    assert not _points(about_a_test, "java-jdbc-connection-leak")["root_cause"]
+
+
 def test_an_operator_after_a_phrase_changes_its_meaning():
     assert not _points("The slice is posts from start to end plus one.", "go-slice-off-by-one")["fix"]
     assert _points("I'd slice start to end, nothing more.", "go-slice-off-by-one")["fix"]
