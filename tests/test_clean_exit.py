@@ -17,9 +17,8 @@ from live_helpers import cli, write_config
 
 pytestmark = pytest.mark.audio
 
-# leaves at the moment the warm-up thread enters onnxruntime's session initialisation (seen as a
-# C call by a profile hook in that thread): the exit always meets a thread inside native code
-LEAVE_DURING_PIPER_LOAD = """
+# sets `entered` when a thread makes the C call that builds an onnxruntime session (a profile hook)
+WATCH_ONNX_SESSION = """
 import sys, threading
 entered = threading.Event()
 
@@ -28,7 +27,10 @@ def hook(frame, event, arg):
         entered.set()
 
 threading.setprofile(hook)
-from voicecoach.audio.tts import TTSOptions, warm_up
+"""
+# leaves the moment the warm-up thread enters onnxruntime's session initialisation: the exit
+# always meets a thread inside native code
+LEAVE_DURING_PIPER_LOAD = WATCH_ONNX_SESSION + """from voicecoach.audio.tts import TTSOptions, warm_up
 thread = warm_up(TTSOptions(engine="piper", fallback=()))
 if thread is None:
     sys.exit("no output device: the warm-up did not start")
@@ -66,16 +68,7 @@ def test_practice_without_a_usable_microphone_never_dies_on_a_signal(pulse_sink,
 
 
 # leaves while the meaning model (onnxruntime) is being built in its preload thread
-LEAVE_DURING_MEANING_LOAD = """
-import sys, threading
-entered = threading.Event()
-
-def hook(frame, event, arg):
-    if event == "c_call" and getattr(arg, "__name__", "") == "initialize_session":
-        entered.set()
-
-threading.setprofile(hook)
-from voicecoach.coach import meaning
+LEAVE_DURING_MEANING_LOAD = WATCH_ONNX_SESSION + """from voicecoach.coach import meaning
 from voicecoach.config import load_config
 if meaning.preload(load_config()) is None:
     sys.exit("the meaning model is not installed")
