@@ -16,7 +16,8 @@ have been measured, so they are tuning data now). holdout.toml is written blind 
 when it is absent, --split holdout says so and measures nothing.
     .venv/bin/python benchmarks/content.py [--split dev|dev2|dev3|dev4|holdout|all] [--voices espeak-en-us,espeak-en-gb,piper-joe-us]
         [--styles off,glossary,list] [--text-only] [--json]
-Transcripts are cached in /tmp/voicecoach-bench/transcripts (delete it after changing the pipeline).
+Transcripts are cached in /tmp/voicecoach-bench/transcripts, or $VOICECOACH_BENCH_CACHE (the key holds the
+prompt and PIPELINE_TAG: bump the tag when transcription changes).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 import time
 import tomllib
@@ -44,10 +46,11 @@ from voicecoach.coach.vocabulary import matching_terms, mentioned, recognition_t
 from voicecoach.config import load_config  # noqa: E402
 from voicecoach.text import plain_tokens  # noqa: E402
 
-CACHE = Path("/tmp/voicecoach-bench/transcripts")
+# VOICECOACH_BENCH_CACHE: another folder, so that two branches measured side by side never mix
+CACHE = Path(os.environ.get("VOICECOACH_BENCH_CACHE", "/tmp/voicecoach-bench/transcripts"))
 # Part of the cache key: change it when transcription changes (2: greedy-only recovery, the
-# repetition retry of prompts with terms)
-PIPELINE_TAG = "2"
+# repetition retry of prompts with terms; 3: that retry re-decodes only from where the loop starts)
+PIPELINE_TAG = "3"
 PARAPHRASES = ROOT / "tests" / "labelled" / "paraphrases"
 FLAWED = ("wrong_cause", "diagnosis_only", "fix_only", "rambling")
 

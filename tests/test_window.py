@@ -86,3 +86,23 @@ def test_the_guarded_decode_of_a_prompt_with_terms_keeps_a_clean_decode_as_it_is
     plain = transcriber.transcribe(samples, prompt=prompt)
     guarded = transcriber.transcribe(samples, prompt=prompt, repetition_retry=True)
     assert [w.text for w in guarded] == [w.text for w in plain] and plain
+
+
+@pytest.mark.model
+def test_a_failed_decode_with_terms_is_retried_greedily_with_the_repetition_penalty(transcriber, monkeypatch):
+    from voicecoach.speech import window
+
+    samples = read_speech("jfk_faster-whisper/jfk.flac")
+    prompt = "Code review, Go: NewRequestWithContext, context.WithTimeout, http.Client. Um, so, uh, the bug."
+    model, attempts, verdicts = transcriber.model, [], iter([True, False])
+    real = model.generate_with_fallback
+    monkeypatch.setattr(model, "generate_with_fallback",
+                        lambda enc, tokens, tok, opts: attempts.append(opts) or real(enc, tokens, tok, opts))
+    monkeypatch.setattr(window, "needs_fallback", lambda *args: next(verdicts))  # as if the first one looped
+    words = transcriber.transcribe(samples, prompt=prompt, repetition_retry=True)
+    assert len(attempts) == 2  # the beam, then one greedy retry; never the sampled fallback
+    first, retry = attempts
+    assert (first.beam_size, first.repetition_penalty, first.temperatures) == (transcriber.options.beam_size, 1, [0.0])
+    assert (retry.beam_size, retry.repetition_penalty, retry.temperatures) == (1, window.REPETITION_PENALTY, [0.0])
+    assert retry.max_new_tokens == first.max_new_tokens
+    assert "country" in " ".join(w.text.lower() for w in words)

@@ -27,6 +27,8 @@ log = logging.getLogger("voicecoach")
 
 WINDOW_S = 30.0
 # Speech runs at 3-5 tokens a second with timestamps; a decode past 7 a second is looping.
+# (CTranslate2 stops Whisper at about half of faster-whisper's max_length = prompt + this bound:
+# 147 tokens, 5.3 a second, on a 27.7 s window with a 71-token prompt; docs/content-accuracy.md "Speed".)
 MAX_TOKENS_PER_S = 7.0
 REPETITION_PENALTY = 1.1
 
@@ -119,14 +121,17 @@ class WindowDecoder:
 
     def _generate_guarded(self, encoder_output, prompt_tokens: list[int], options, duration_s: float):
         """A prompt that lists terms now and then sends a beam search into a loop ("400, 400,
-        400, ..."): it runs to the 448-token limit and then faster-whisper samples up to five
+        400, ..."): unbounded it runs to the 448-token limit, then faster-whisper samples up to five
         candidates at each hotter temperature (11 s on one 28 s window). Bounded output, then
-        one repetition-penalised beam decode (1.7 s there, and the better text), then the usual
-        fallback."""
+        one repetition-penalised greedy decode (the better text), then the usual fallback.
+        Greedy, not the beam: on js-wrong-status-code's looping window 0.45 s instead of 0.8 s, and
+        it read "instead of 404 return 422 ... created with 201" where the beam read "400, 4xx,
+        422 ... 200 one" (docs/content-accuracy.md, "Speed")."""
         model, tokenizer = self.model, self.tokenizer
         bound = dataclasses.replace(options, temperatures=[0.0],
                                     max_new_tokens=int(MAX_TOKENS_PER_S * duration_s) + 30)
-        for attempt in (bound, dataclasses.replace(bound, repetition_penalty=REPETITION_PENALTY)):
+        retry = dataclasses.replace(bound, beam_size=1, repetition_penalty=REPETITION_PENALTY)
+        for attempt in (bound, retry):
             result, avg_logprob, _t, ratio = model.generate_with_fallback(encoder_output, prompt_tokens, tokenizer,
                                                                           attempt)
             if not needs_fallback(avg_logprob, ratio, result.no_speech_prob, options):
