@@ -143,14 +143,11 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
         out["symptom"] = _echoes(sentences, texts, scenario, out)
         missing -= {"symptom"} if out["symptom"] else set()
     if "test" in missing and out.get("fix"):
-        out["test"] = _tests(sentences, texts)
+        out["test"] = _tests(sentences, texts, guesses)
         missing -= {"test"} if out["test"] else set()
     if "impact" in missing and out.get("fix"):
-        out["impact"] = _outcomes(sentences, texts, out)
+        out["impact"] = _outcomes(sentences, texts, out, guesses)
         missing -= {"impact"} if out["impact"] else set()
-    if guesses:  # (the symptom is the report told again, not a guess)
-        out = {name: [m for m in found if m.sentence not in guesses or name == "symptom"] for name, found in out.items()}
-        missing = {name for name, found in out.items() if not found}
     if meaning is not None and sentences and missing:
         # only what the words missed: a point they found needs no model (and no embedding time)
         remedies = {m.sentence for m in out.get("fix", [])}
@@ -175,7 +172,8 @@ def _guesses(sentences: Sequence, texts: list[str]) -> set[int]:
     return hedged if len(hedged) >= 2 and 3 * len(hedged) >= len(sentences) else set()
 
 
-def _outcomes(sentences: Sequence, texts: list[str], out: Mapping[str, list[PointMatch]]) -> list[PointMatch]:
+def _outcomes(sentences: Sequence, texts: list[str], out: Mapping[str, list[PointMatch]],
+              guesses: set[int]) -> list[PointMatch]:
     """Why the remedy matters, said in the answer's own words: a sentence after the (real) fix
     that tells what changes for someone or something ("that way the service stays up", "net
     result, inventory counts stay trustworthy"). Not a proposal, not a test."""
@@ -183,7 +181,7 @@ def _outcomes(sentences: Sequence, texts: list[str], out: Mapping[str, list[Poin
     found = []
     for i in range(first_fix + 1, len(sentences)):
         text = texts[i]
-        if PROPOSAL_LEAD.search(text) or _about_a_test(text):
+        if PROPOSAL_LEAD.search(text) or _about_a_test(text) or sentences[i].index in guesses:
             continue
         if OUTCOME_CUE.search(text) and STAKE.search(text):
             found.append(PointMatch("impact", sentences[i].index, 0.6, "outcome", "(outcome)"))
@@ -228,12 +226,12 @@ def _about_a_test(text: str) -> bool:
     return bool(TEST_CUE.search(text[:TEST_OPENING_CHARS]))
 
 
-def _tests(sentences: Sequence, texts: list[str]) -> list[PointMatch]:
+def _tests(sentences: Sequence, texts: list[str], guesses: set[int]) -> list[PointMatch]:
     """A test described in the answer's own words ("a supertest case with the avatar mock
     rejecting", "a fake payments server that delays its first response"): credited only when
     the answer has the real remedy, since a test of another cause is not this point."""
     return [PointMatch("test", s.index, 0.6, "test", "(a test)") for s, text in zip(sentences, texts)
-            if TEST_CUE.search(text) and not NO_TEST.search(text)]
+            if TEST_CUE.search(text) and not NO_TEST.search(text) and s.index not in guesses]
 
 
 def _lower(text: str) -> str:
