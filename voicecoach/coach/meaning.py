@@ -155,25 +155,22 @@ def clauses(sentence: str) -> list[str]:
     return [sentence] + [p for p in parts if p != sentence]
 
 
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
 def exemplars(scenario) -> list[tuple[str, str]]:
-    """(point, text) the model compares an answer with: each point's phrases, plus the reported
-    symptom (the scenario's prompt, sentence by sentence) for "symptom" and the reference answer's
-    impact for "impact". Phrases are short and pointed; these two points are said in the most
-    varied words, and the prompt and the reference say them as a whole sentence would."""
+    """(point, text) the model compares an answer with: each point's phrases, plus whole sentences
+    that say three points as an answer would: the reported symptom (the scenario's prompt) for
+    "symptom", the reference answer's problem for "root_cause" and its impact for "impact".
+    Phrases are short and pointed; these points are said in the most varied words."""
     out = [(point.name, phrase) for point in scenario.key_points for phrase in point.phrases]
     names = {point.name for point in scenario.key_points}
-    if "symptom" in names:
-        out += [("symptom", s) for s in _SENTENCE.split(" ".join(scenario.prompt.split())) if len(s.split()) >= 4]
-    problem = scenario.reference_parts().get("problem", "")
-    if "root_cause" in names and problem:
-        out += [("root_cause", s) for s in _SENTENCE.split(problem) if len(s.split()) >= 4]
-    impact = scenario.reference_parts().get("impact", "")
-    if "impact" in names and impact:
-        out += [("impact", s) for s in _SENTENCE.split(impact) if len(s.split()) >= 4]
+    parts = scenario.reference_parts()
+    for name, text in (("symptom", " ".join(scenario.prompt.split())), ("root_cause", parts.get("problem", "")),
+                       ("impact", parts.get("impact", ""))):
+        if name in names:
+            out += [(name, s) for s in _SENTENCE.split(text) if len(s.split()) >= 4]
     return out
-
-
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 @lru_cache(maxsize=32)
