@@ -31,7 +31,8 @@ DEFECT_CUE = re.compile(r"\b(bug|wrong|broken|fails?|never|missing|no(?! matter)
                         r"the (real )?(trouble|issue|culprit|cause)|comes? from|due to|happens?)\b")
 # A sentence that proposes a change, by how it opens; and a word that proposes, anywhere.
 PROPOSAL_LEAD = re.compile(r"^(so,? |and |then,? |also,? |first,? |second,? |plus,? )*(i'd|i've|i would|i'll|we'd|we would|"
-                           r"we should|we need to|you'd|you should|let's|instead|i'd also|make sure)\b")
+                           r"we should|we need to|you'd|you should|let's|instead|i'd also|make sure|"
+                           r"(it|that|this) should (be|say|read)|(it|that|this) needs to be)\b")
 PROPOSAL = re.compile(r"\b(i'd|i would|i'll|we'd|we would|we'll|should|need to|needs to|let's|instead|make sure|"
                       r"have to|has to|would|could|want to|the way to|better to|add|adding|use|using|wrap|move|"
                       r"replace|switch|write|run|cover|assert|check that|test)\b")
@@ -53,7 +54,7 @@ STAKE = re.compile(r"\b(users?|customers?|clients?|shoppers?|people|support|on-?
 
 # How a test or a measurement is described; and "there are no tests", which is none.
 TEST_CUE = re.compile(r"\b(tests?|testing|supertest|stub(bed)?|fake|mocks?|mocked|assert(s|ing)?|"
-                      r"reproduce|load test|benchmark|pin (that|it) down|cover (it|that))\b")
+                      r"reproduce|load test|benchmark|pin (that|it) down|cover (it|that) with)\b")
 # A sentence about a test opens with it ("then a test that...", "test: call it..."); Whisper runs a
 # fast answer into one long sentence, whose test at the end says nothing of its opening.
 TEST_OPENING_CHARS = 40
@@ -64,7 +65,10 @@ NO_TEST = re.compile(r"\b(no|without|never|nobody|didn't|don't|isn't)\b[^.]{0,20
 HEDGE = re.compile(r"\b(maybe(?! (a |an )?(half|few|couple|around|about|\d|one|two|three|four|five|six|seven|eight|"
                    r"nine|ten|twenty|thirty|fifty|hundred))|perhaps|i guess|could be|might|not sure|don't know|no idea|"
                    r"probably|somehow|(?<!same )(?<!this )(?<!that )(?<!what )kind of|sort of|or something|"
-                   r"i feel like|i suppose|not totally|ish)\b|\w-ish\b|\?\s*$")
+                   r"i feel like|i suppose|not totally|ish|possibly|i wonder|not certain|hard to say|"
+                   r"something (to do with|about)|\w+ stuff|i'd have to (check|look|profile|dig|see))\b|\w-ish\b|\?\s*$")
+# A sentence that explains how the symptom came about is a diagnosis, not an outcome.
+EXPLAINS = re.compile(r"\b(that's why|which is why|that is why|that's how|which is how|hence|explains)\b")
 STOPS = re.compile(r"\b(never|stops?|no longer|can't|won't|no more|anymore|instead of)\b")
 
 
@@ -181,7 +185,8 @@ def _outcomes(sentences: Sequence, texts: list[str], out: Mapping[str, list[Poin
     found = []
     for i in range(first_fix + 1, len(sentences)):
         text = texts[i]
-        if PROPOSAL_LEAD.search(text) or _about_a_test(text) or sentences[i].index in guesses:
+        if PROPOSAL_LEAD.search(text) or _about_a_test(text) or sentences[i].index in guesses \
+                or EXPLAINS.search(text):
             continue
         if OUTCOME_CUE.search(text) and STAKE.search(text):
             found.append(PointMatch("impact", sentences[i].index, 0.6, "outcome", "(outcome)"))

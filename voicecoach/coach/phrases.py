@@ -93,6 +93,7 @@ class Heard:
     words: frozenset[str] = frozenset()  # single words as heard (a word Whisper wrote is that word)
     places: tuple[int, ...] = ()  # for each word of `sequence`, its place among the content words said
     clauses: tuple[int, ...] = ()  # for each word of `sequence`, the clause (between commas) it is in
+    sound_joins: frozenset[str] = frozenset()  # words and runs that may hide a term misheard by sound
 
 
 def hear(text: str, synonyms: Synonyms) -> Heard:
@@ -108,7 +109,20 @@ def hear(text: str, synonyms: Synonyms) -> Heard:
     # words written together both as said and as lemmas: "over selling" meets "oversell"
     return Heard(mapped, frozenset(lemmas) | frozenset(mapped), frozenset(raw) | joined(raw) | joined(lemmas, 3),
                  frozenset(homophone_numbers(raw)), frozenset(raw) | frozenset(lemmas), places,
-                 tuple(clause_of[u] for u in units))
+                 tuple(clause_of[u] for u in units), frozenset(raw) | _sound_runs(raw))
+
+
+# Little words that are also a syllable Whisper writes for part of a term ("and plus one" for
+# "end plus one", "a sync"); the others ("i", "also", "it") do not hide one.
+_SYLLABLES = frozenset("a an and in on at of to the for or".split())
+_NOT_A_SYLLABLE = STOPWORDS - _SYLLABLES
+
+
+def _sound_runs(raw: tuple[str, ...]) -> frozenset[str]:
+    """Runs of 2-4 words that may be one term Whisper split ("new decks", "bbkdf to sync"): not
+    a run that starts or ends on a word such as "i" or "also" ("work i", "all also")."""
+    return frozenset("".join(raw[i:i + n]) for n in range(2, 5) for i in range(len(raw) - n + 1)
+                     if raw[i] not in _NOT_A_SYLLABLE and raw[i + n - 1] not in _NOT_A_SYLLABLE)
 
 
 _COMMA = re.compile(r"[,;:]\s")
@@ -213,10 +227,12 @@ def _by_sound(target: str, heard: Heard) -> float:
     one sound differs ("netex" for mutex); a run of words written together may also miss one,
     as Whisper splits a term it does not know ("new decks" for mutex)."""
     best = 0.0
-    for j in heard.joins:
+    for j in heard.sound_joins:
         if abs(len(j) - len(target)) <= max(3, len(target) // 2) and not j.isdigit():
             c = sounds_like(target, j)
-            if c and c < 0.7 and j in heard.words and len(sound_key(j)) != len(sound_key(target)):
+            # a word Whisper wrote whole is about as long as the term it misheard ("almost" is not "allowlist")
+            if c and c < 0.7 and j in heard.words and (len(sound_key(j)) != len(sound_key(target))
+                                                       or abs(len(j) - len(target)) > 2):
                 continue
             best = max(best, c)
     return best
