@@ -131,6 +131,35 @@ def test_a_rambling_answers_guesses_make_no_point_but_its_report_does():
     assert points["root_cause"] and points["fix"]
 
 
+@pytest.mark.parametrize("text,scenario,point", [
+    # vague words are hedges too: "something to do with", "... stuff", "I wonder", "possibly"
+    ("Hmm, payments are scary. Maybe the provider had a bug? I wonder whether people double click pay. "
+     "Possibly the timeout, I'd have to check.", "py-nonidempotent-retry", "edge_case"),
+    ("Three seconds is a lot. Could be the database is bigger. There's also the lazy fetch stuff, JPA does more "
+     "queries than you'd expect. I'd probably turn on SQL logging.", "java-jpa-n-plus-one", "root_cause"),
+])
+def test_vague_words_are_guesses(text, scenario, point):
+    assert not _points(text, scenario)[point]
+
+
+def test_what_the_code_already_does_and_what_it_should_be_are_not_claims():
+    # a diagnosis that explains what the slice already does proposes nothing
+    said = "Go excludes the upper bound, so start to end already gives you limit items, and the plus one adds one."
+    assert not _points(said, "go-slice-off-by-one")["fix"]
+    assert _points("Go already excludes the upper bound, so I just slice start to end.", "go-slice-off-by-one")["fix"]
+    # "it should be end plus one" proposes the bug; it does not state it
+    assert not _points("The cursor is handed off wrong. It should be end plus one.", "go-slice-off-by-one")["root_cause"]
+    assert _points("The slice takes end plus one.", "go-slice-off-by-one")["root_cause"]
+
+
+def test_how_the_symptom_came_about_is_not_an_outcome():
+    text = ("Page one starts at offset twenty. It should be page minus one times page size. The has more check "
+            "is off too, so at the boundary there's one order left, that's why the last orders vanish.")
+    assert not _points(text, "py-pagination-off-by-one")["impact"]
+    assert _points(text.replace("that's why the last orders vanish", "so customers see every order again"),
+                   "py-pagination-off-by-one")["impact"]
+
+
 def test_a_run_on_sentence_keeps_its_diagnosis_before_its_test():
     # Whisper runs a fast answer into one sentence: its test at the end is not what it is about
     run_on = ("Connections close only on the success path, any exception leaks the connection, try with "
@@ -176,7 +205,7 @@ def test_wrong_bug_only_when_another_defect_is_named():
     assert right["fix_matches"] is not False
 
 
-@pytest.mark.parametrize("split", ["dev", "dev2", "dev3", "dev4"])
+@pytest.mark.parametrize("split", ["dev", "dev2", "dev3", "dev4", "dev5"])
 def test_paraphrased_good_answers_never_get_the_wrong_bug_and_outrank_the_flawed(split):
     cfg = load_config()
     by_scenario: dict[str, list[tuple[dict, dict]]] = {}

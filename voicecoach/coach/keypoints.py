@@ -67,6 +67,8 @@ HEDGE = re.compile(r"\b(maybe(?! (a |an )?(half|few|couple|around|about|\d|one|t
                    r"probably|somehow|(?<!same )(?<!this )(?<!that )(?<!what )kind of|sort of|or something|"
                    r"i feel like|i suppose|not totally|ish|possibly|i wonder|not certain|hard to say|"
                    r"something (to do with|about)|\w+ stuff|i'd have to (check|look|profile|dig|see))\b|\w-ish\b|\?\s*$")
+ALREADY = re.compile(r"\balready\b")  # ... unless the sentence goes on to say what to do ("so I just slice ...")
+JUST = re.compile(r"\b(just|simply)\b")
 # A sentence that explains how the symptom came about is a diagnosis, not an outcome.
 EXPLAINS = re.compile(r"\b(that's why|which is why|that is why|that's how|which is how|hence|explains)\b")
 STOPS = re.compile(r"\b(never|stops?|no longer|can't|won't|no more|anymore|instead of)\b")
@@ -119,6 +121,9 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
     if guesses:  # a rambling answer's guesses: "maybe the repository is caching"
         out = {name: [m for m in found if m.sentence not in guesses or name == "symptom"] for name, found in out.items()}
     out["root_cause"] = [m for m in out.get("root_cause", []) if _states_a_defect(texts[_pos(sentences, m.sentence)])]
+    # "start to end already gives you ten items" tells what the code does, not what to do
+    if "fix" in out:
+        out["fix"] = [m for m in out["fix"] if not _describes(texts[_pos(sentences, m.sentence)])]
     if "root_cause" not in {p.name for p in scenario.key_points}:
         del out["root_cause"]
     # "the pod runs out of memory" states the symptom; "so memory stays bounded" is the impact
@@ -246,6 +251,10 @@ def _lower(text: str) -> str:
 def _states_a_defect(text: str) -> bool:
     """Not a proposal, or a proposal that also says what is wrong ("I'd lock it, because ...")."""
     return not PROPOSAL_LEAD.search(text) or bool(DEFECT_CUE.search(text))
+
+
+def _describes(text: str) -> bool:
+    return bool(ALREADY.search(text)) and not PROPOSAL.search(text) and not JUST.search(text)
 
 
 def _fits(point: str, text: str, opening: bool) -> bool:
