@@ -142,6 +142,23 @@ def test_vague_words_are_guesses(text, scenario, point):
     assert not _points(text, scenario)[point]
 
 
+def test_a_rambling_answers_fragments_do_not_dilute_its_guesses():
+    # thinking aloud in fragments ("Right.", "There's crypto.") is not a claim a hedge could qualify
+    rambling = ("Um, login. So, login's heavy. Right. There's crypto. There's the database. There's a file. "
+                "I don't know exactly which bit. I think it's single threaded. "
+                "Maybe we should scale out more instances behind the load balancer. Get a profile. Yeah.")
+    points = _points(rambling, "js-blocking-event-loop")
+    assert not points["root_cause"]
+    assert _points(rambling.replace("I think it's", "It's"), "js-blocking-event-loop")["root_cause"]
+
+
+def test_un_written_apart_is_a_negation():
+    # Whisper writes "uncaught" as "un-caught": the handler for what nothing catches is not a catch
+    text = "What jumps out is that un-caught exception handler, it calls process exit."
+    assert not _points(text, "js-unhandled-rejection")["fix"]
+    assert _points("I'd catch the error and pass it to next.", "js-unhandled-rejection")["fix"]
+
+
 def test_what_the_code_already_does_and_what_it_should_be_are_not_claims():
     # a diagnosis that explains what the slice already does proposes nothing
     said = "Go excludes the upper bound, so start to end already gives you limit items, and the plus one adds one."

@@ -65,12 +65,13 @@ NO_TEST = re.compile(r"\b(no|without|never|nobody|didn't|don't|isn't)\b[^.]{0,20
 HEDGE = re.compile(r"\b(maybe(?! (a |an )?(half|few|couple|around|about|\d|one|two|three|four|five|six|seven|eight|"
                    r"nine|ten|twenty|thirty|fifty|hundred))|perhaps|i guess|could be|might|not sure|don't know|no idea|"
                    r"probably|somehow|(?<!same )(?<!this )(?<!that )(?<!what )kind of|sort of|or something|"
-                   r"i feel like|i suppose|not totally|ish|possibly|i wonder|not certain|hard to say|"
+                   r"i feel like|i suppose|not totally|ish|possibly|i wonder|i think|not certain|hard to say|"
                    r"something (to do with|about)|\w+ stuff|i'd have to (check|look|profile|dig|see))\b|\w-ish\b|\?\s*$")
 ALREADY = re.compile(r"\balready\b")  # ... unless the sentence goes on to say what to do ("so I just slice ...")
 JUST = re.compile(r"\b(just|simply)\b")
 # A sentence that explains how the symptom came about is a diagnosis, not an outcome.
 EXPLAINS = re.compile(r"\b(that's why|which is why|that is why|that's how|which is how|hence|explains)\b")
+MIN_CLAIM_WORDS = 4
 STOPS = re.compile(r"\b(never|stops?|no longer|can't|won't|no more|anymore|instead of)\b")
 
 
@@ -178,7 +179,9 @@ def _guesses(sentences: Sequence, texts: list[str]) -> set[int]:
     at least): a point said only as a guess is not made ("maybe the front end sends zero-based
     pages"). One hedge in a confident answer ("maybe eight hundred milliseconds") is just speech."""
     hedged = {s.index for s, text in zip(sentences, texts) if HEDGE.search(text)}
-    return hedged if len(hedged) >= 2 and 3 * len(hedged) >= len(sentences) else set()
+    # fragments ("Right.", "There's crypto.") are thinking aloud, not claims a hedge could qualify
+    said = sum(1 for text in texts if len(text.split()) >= MIN_CLAIM_WORDS)
+    return hedged if len(hedged) >= 2 and 3 * len(hedged) >= said else set()
 
 
 def _outcomes(sentences: Sequence, texts: list[str], out: Mapping[str, list[PointMatch]],
