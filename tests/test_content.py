@@ -72,6 +72,16 @@ def test_meaning_adds_a_point_only_through_its_interface():
         ["Every failure goes out as a two hundred.", "Our dashboards would finally tell the truth."]]
 
 
+def test_a_remedy_found_by_meaning_has_its_test_too():
+    def fake_meaning(texts, scenario, points=None):  # the model hears the misheard remedy
+        return {"fix": [(1, 0.6)]} if "fix" in points else {}
+
+    text = ("There's no lock on the stock map. But I think not mutex around the read and the write. "
+            "Then a stub warehouse and a hundred goroutines reserving at once.")
+    assert not _points(text, "go-inventory-race")["test"]
+    assert _points(text, "go-inventory-race", meaning=fake_meaning)["test"]
+
+
 @pytest.mark.parametrize("text,found", [
     # the report told again in the answer's words: its numbers and its words, before the remedy
     ("Two buyers both pass the check, which is how a hundred units turned into a hundred and thirty sold. "

@@ -152,12 +152,7 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
     if "symptom" in missing:
         out["symptom"] = _echoes(sentences, texts, scenario, out)
         missing -= {"symptom"} if out["symptom"] else set()
-    if "test" in missing and out.get("fix"):
-        out["test"] = _tests(sentences, texts, guesses)
-        missing -= {"test"} if out["test"] else set()
-    if "impact" in missing and out.get("fix"):
-        out["impact"] = _outcomes(sentences, texts, out, guesses)
-        missing -= {"impact"} if out["impact"] else set()
+    missing = _derived(sentences, texts, out, guesses, missing)
     if meaning is not None and sentences and missing:
         # only what the words missed: a point they found needs no model (and no embedding time)
         remedies = {m.sentence for m in out.get("fix", [])}
@@ -171,7 +166,21 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
                     continue
                 out.setdefault(name, []).append(
                     PointMatch(name, sentences[index].index, round(score, 2), "meaning", "(reference)"))
+        if "fix" in missing and out.get("fix"):  # a remedy the words missed has its test and outcome too
+            _derived(sentences, texts, out, guesses, {n for n in missing - {"fix"} if not out.get(n)})
     return out
+
+
+def _derived(sentences: Sequence, texts: list[str], out: dict[str, list[PointMatch]], guesses: set[int],
+             missing: set[str]) -> set[str]:
+    """The test and the impact said in the answer's own words, once the real remedy is found."""
+    if "test" in missing and out.get("fix"):
+        out["test"] = _tests(sentences, texts, guesses)
+        missing -= {"test"} if out["test"] else set()
+    if "impact" in missing and out.get("fix"):
+        out["impact"] = _outcomes(sentences, texts, out, guesses)
+        missing -= {"impact"} if out["impact"] else set()
+    return missing
 
 
 def _guesses(sentences: Sequence, texts: list[str]) -> set[int]:
