@@ -155,11 +155,17 @@ def test_vague_words_are_guesses(text, scenario, point):
 def test_a_rambling_answers_fragments_do_not_dilute_its_guesses():
     # thinking aloud in fragments ("Right.", "There's crypto.") is not a claim a hedge could qualify
     rambling = ("Um, login. So, login's heavy. Right. There's crypto. There's the database. There's a file. "
-                "I don't know exactly which bit. I think it's single threaded. "
+                "I don't know exactly which bit. I think the event loop is single threaded. "
                 "Maybe we should scale out more instances behind the load balancer. Get a profile. Yeah.")
     points = _points(rambling, "js-blocking-event-loop")
     assert not points["root_cause"]
-    assert _points(rambling.replace("I think it's", "It's"), "js-blocking-event-loop")["root_cause"]
+    assert _points(rambling.replace("I think the", "The"), "js-blocking-event-loop")["root_cause"]
+
+
+def test_a_guessing_answers_fragments_make_no_point():
+    rambling = ("Okay, accounting. So, invoices. Dates in Java are a mess, maybe people mix them up. "
+                "Maybe the repository is caching. I'm not sure, probably some threading thing.")
+    assert not _points(rambling, "java-singleton-shared-state")["impact"]
 
 
 def test_un_written_apart_is_a_negation():

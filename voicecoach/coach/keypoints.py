@@ -189,8 +189,9 @@ def _guesses(sentences: Sequence, texts: list[str]) -> set[int]:
     pages"). One hedge in a confident answer ("maybe eight hundred milliseconds") is just speech."""
     hedged = {s.index for s, text in zip(sentences, texts) if HEDGE.search(text)}
     # fragments ("Right.", "There's crypto.") are thinking aloud, not claims a hedge could qualify
-    said = sum(1 for text in texts if len(text.split()) >= MIN_CLAIM_WORDS)
-    return hedged if len(hedged) >= 2 and 3 * len(hedged) >= said else set()
+    fragments = {s.index for s, text in zip(sentences, texts) if len(text.split()) < MIN_CLAIM_WORDS}
+    guessing = len(hedged) >= 2 and 3 * len(hedged) >= len(sentences) - len(fragments)
+    return hedged | fragments if guessing else set()  # ("Okay, accounting." names no stake)
 
 
 def _outcomes(sentences: Sequence, texts: list[str], out: Mapping[str, list[PointMatch]],
