@@ -126,6 +126,18 @@ def test_a_symptom_said_as_what_stops_after_the_remedy_is_the_impact():
     after = "Two buyers pass the check. I'd hold a mutex across it. We'd never have sold more than we had."
     assert _points(before, "go-inventory-race")["symptom"]
     assert not _points(after, "go-inventory-race")["symptom"]
+    cannot = ("The f-string pastes q into the SQL. I'd use a bound parameter. After this one request "
+              "cannot take the database down.")
+    assert not _points(cannot, "py-unvalidated-input")["symptom"]
+
+
+def test_a_one_word_stake_before_the_remedy_is_not_the_impact():
+    # "money" in the story of the bug is the symptom's setting, not why the remedy matters
+    before = ("The provider is slow, it actually takes the money, but the response comes back after our timeout. "
+              "I'd send an idempotency key built from the order id.")
+    assert not _points(before, "py-nonidempotent-retry")["impact"]
+    after = before + " That saves our customers money."
+    assert _points(after, "py-nonidempotent-retry")["impact"]
 
 
 def test_a_rambling_answers_guesses_make_no_point_but_its_report_does():

@@ -72,7 +72,7 @@ JUST = re.compile(r"\b(just|simply)\b")
 # A sentence that explains how the symptom came about is a diagnosis, not an outcome.
 EXPLAINS = re.compile(r"\b(that's why|which is why|that is why|that's how|which is how|hence|explains)\b")
 MIN_CLAIM_WORDS = 4
-STOPS = re.compile(r"\b(never|stops?|no longer|can't|won't|no more|anymore|instead of)\b")
+STOPS = re.compile(r"\b(never|stops?|no longer|can't|cannot|can not|won't|no more|anymore|instead of)\b")
 
 
 @dataclass(frozen=True)
@@ -131,10 +131,11 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
     told = {m.sentence for name in ("symptom", "root_cause") for m in out.get(name, [])}
     # (one-word impact phrases only: "memory", "latency" are symptoms too, and what a test watches)
     tested = {s.index for s, text in zip(sentences, texts) if _about_a_test(text)}
-    if "impact" in out:
+    remedy_at = min((_pos(sentences, m.sentence) for m in out.get("fix", [])), default=len(sentences))
+    if "impact" in out:  # (before the remedy, "means" in "a slow service means every call blocks" is no outcome)
         out["impact"] = [m for m in out["impact"] if len(phrase_tokens(m.phrase, synonyms)) > 1
-                         or (m.sentence not in told and m.sentence not in tested)
-                         or IMPACT_CUE.search(texts[_pos(sentences, m.sentence)])]
+                         or (_pos(sentences, m.sentence) >= remedy_at and (m.sentence not in told and m.sentence not in tested
+                                                                             or IMPACT_CUE.search(texts[_pos(sentences, m.sentence)])))]
     # a test sentence describes the check, not the diagnosis ("call it ... until the pool empties",
     # "assert it answers quickly, not wait forever")
     for name in ("symptom", "root_cause"):
