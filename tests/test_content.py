@@ -217,6 +217,17 @@ def test_a_run_on_sentence_keeps_its_diagnosis_before_its_test():
 def test_an_operator_after_a_phrase_changes_its_meaning():
     assert not _points("The slice is posts from start to end plus one.", "go-slice-off-by-one")["fix"]
     assert _points("I'd slice start to end, nothing more.", "go-slice-off-by-one")["fix"]
+    # ... and one before its own operator: the remedy "page minus one times page size" is not the bug
+    remedy = "I change the offset to page-minus one-times page size."
+    assert not _points(remedy, "py-pagination-off-by-one")["root_cause"]
+    assert _points("The offset is page times page size.", "py-pagination-off-by-one")["root_cause"]
+
+
+def test_the_reason_given_with_the_remedy_is_not_an_outcome():
+    # "so when the user goes away the call stops too" justifies the second remedy: it is not why it matters
+    text = ("I will put a timeout. Make the http client with a two second Timeout and use NewRequestWithContext, "
+            "so when the user goes away, the request to tax stops too.")
+    assert not _points(text, "go-missing-timeout")["impact"]
 
 
 def test_the_meaning_model_also_knows_the_report_and_the_reference():

@@ -201,10 +201,12 @@ def _outcomes(sentences: Sequence, texts: list[str], out: Mapping[str, list[Poin
     that tells what changes for someone or something ("that way the service stays up", "net
     result, inventory counts stay trustworthy"). Not a proposal, not a test."""
     first_fix = min(_pos(sentences, m.sentence) for m in out["fix"])
+    remedies = {m.sentence for m in out["fix"]}
     found = []
     for i in range(first_fix + 1, len(sentences)):
         text = texts[i]
         if PROPOSAL_LEAD.search(text) or _about_a_test(text) or sentences[i].index in guesses \
+                or sentences[i].index in remedies \
                 or EXPLAINS.search(text):
             continue
         if OUTCOME_CUE.search(text) and STAKE.search(text):

@@ -238,7 +238,7 @@ def _by_sound(target: str, heard: Heard) -> float:
     return best
 
 
-_OPERATORS = frozenset({"plus", "minus", "times"})
+_OPERATORS = frozenset({"plus", "minus", "times", "tim"})  # ("tim": "times" as a lemma)
 
 
 def _operator_after(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
@@ -249,8 +249,18 @@ def _operator_after(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
     return bool(after) and all(a in _OPERATORS and a not in want for a in after)
 
 
+def _operator_inside(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
+    """An operator of the phrase always comes right after another operator the phrase lacks:
+    "page minus one times page size" is the remedy, not the bug "page times page size"."""
+    ops = [o for o in want if o in _OPERATORS]
+    if not ops:
+        return False
+    before = [sequence[max(0, i - 3):i] for i, t in enumerate(sequence) if t == ops[0]]
+    return bool(before) and all(any(b in _OPERATORS and b not in want for b in w) for w in before)
+
+
 # Numbers and operators carry the meaning of a phrase ("page minus 1", "404"): never optional.
-_EXACT = re.compile(r"^(\d+|minus|plus|times|not)$")
+_EXACT = re.compile(r"^(\d+|minus|plus|times|tim|not)$")
 
 
 def match_phrase(phrase: str, heard: Heard, synonyms: Synonyms, ratio: float = 0.8,
@@ -286,7 +296,8 @@ def match_phrase(phrase: str, heard: Heard, synonyms: Synonyms, ratio: float = 0
             found, confidence, how = found + 1, min(confidence, c), "sound"
         else:
             missed_exact = missed_exact or bool(_EXACT.match(t))
-    together = said_together(want, by_lemma, heard) and not _operator_after(want, heard.sequence)
+    together = said_together(want, by_lemma, heard) and not _operator_after(want, heard.sequence) \
+        and not _operator_inside(want, heard.sequence)
     if found == len(unique) and together:
         return confidence, how
     if len(whole) >= 5 and whole in heard.joins and len(spoken_words(phrase)) > 1:
