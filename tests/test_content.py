@@ -192,6 +192,9 @@ def test_what_the_code_already_does_and_what_it_should_be_are_not_claims():
     said = "Go excludes the upper bound, so start to end already gives you limit items, and the plus one adds one."
     assert not _points(said, "go-slice-off-by-one")["fix"]
     assert _points("Go already excludes the upper bound, so I just slice start to end.", "go-slice-off-by-one")["fix"]
+    # "already paid" is a state the remedy checks, not what the code does
+    assert _points("Send an idempotency key derived from the order id, and refuse to pay an order that is already paid.",
+                   "py-nonidempotent-retry")["fix"]
     # "it should be end plus one" proposes the bug; it does not state it
     assert not _points("The cursor is handed off wrong. It should be end plus one.", "go-slice-off-by-one")["root_cause"]
     assert _points("The slice takes end plus one.", "go-slice-off-by-one")["root_cause"]

@@ -67,7 +67,8 @@ HEDGE = re.compile(r"\b(maybe(?! (a |an )?(half|few|couple|around|about|\d|one|t
                    r"probably|somehow|(?<!same )(?<!this )(?<!that )(?<!what )kind of|sort of|or something|"
                    r"i feel like|i suppose|not totally|ish|possibly|i wonder|i think|not certain|hard to say|"
                    r"something (to do with|about)|\w+ stuff|i'd have to (check|look|profile|dig|see))\b|\w-ish\b|\?\s*$")
-ALREADY = re.compile(r"\balready\b")  # ... unless the sentence goes on to say what to do ("so I just slice ...")
+# (not a state: "an order that is already paid")
+ALREADY = re.compile(r"\balready (?!(\w+ed|paid|sent|done|gone|set|been|taken|made|spent)\b)\w+")  # ... unless the sentence goes on to say what to do ("so I just slice ...")
 JUST = re.compile(r"\b(just|simply)\b")
 # A sentence that explains how the symptom came about is a diagnosis, not an outcome.
 EXPLAINS = re.compile(r"\b(that's why|which is why|that is why|that's how|which is how|hence|explains)\b")
