@@ -67,8 +67,9 @@ HEDGE = re.compile(r"\b(maybe(?! (a |an )?(half|few|couple|around|about|\d|one|t
                    r"probably|somehow|(?<!same )(?<!this )(?<!that )(?<!what )kind of|sort of|or something|"
                    r"i feel like|i suppose|not totally|ish|possibly|i wonder|i think|not certain|hard to say|"
                    r"something (to do with|about)|\w+ stuff|i'd have to (check|look|profile|dig|see))\b|\w-ish\b|\?\s*$")
-# (not a state: "an order that is already paid")
-ALREADY = re.compile(r"\balready (?!(\w+ed|paid|sent|done|gone|set|been|taken|made|spent)\b)\w+")  # ... unless the sentence goes on to say what to do ("so I just slice ...")
+# What the code already does ("start to end already gives you ten items"), not a state ("an order
+# already paid"); unless the sentence goes on to say what to do ("so I just slice ...").
+ALREADY = re.compile(r"\balready (?!(\w+ed|paid|sent|done|gone|set|been|taken|made|spent)\b)\w+")
 JUST = re.compile(r"\b(just|simply)\b")
 # A sentence that explains how the symptom came about is a diagnosis, not an outcome.
 EXPLAINS = re.compile(r"\b(that's why|which is why|that is why|that's how|which is how|hence|explains)\b")
@@ -132,17 +133,17 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
     told = {m.sentence for name in ("symptom", "root_cause") for m in out.get(name, [])}
     # (one-word impact phrases only: "memory", "latency" are symptoms too, and what a test watches)
     tested = {s.index for s, text in zip(sentences, texts) if _about_a_test(text)}
-    remedy_at = min((_pos(sentences, m.sentence) for m in out.get("fix", [])), default=len(sentences))
+    first_fix = min((_pos(sentences, m.sentence) for m in out.get("fix", [])), default=len(sentences))
     if "impact" in out:  # (before the remedy, "means" in "a slow service means every call blocks" is no outcome)
         out["impact"] = [m for m in out["impact"] if len(phrase_tokens(m.phrase, synonyms)) > 1
-                         or (_pos(sentences, m.sentence) >= remedy_at and (m.sentence not in told and m.sentence not in tested
-                                                                             or IMPACT_CUE.search(texts[_pos(sentences, m.sentence)])))]
+                         or _pos(sentences, m.sentence) >= first_fix
+                         and (m.sentence not in told and m.sentence not in tested
+                              or IMPACT_CUE.search(texts[_pos(sentences, m.sentence)]))]
     # a test sentence describes the check, not the diagnosis ("call it ... until the pool empties",
     # "assert it answers quickly, not wait forever")
     for name in ("symptom", "root_cause"):
         if name in out:
             out[name] = [m for m in out[name] if m.sentence not in tested]
-    first_fix = min((_pos(sentences, m.sentence) for m in out.get("fix", [])), default=len(sentences))
     # "we'd never sell more than we have" after the remedy is what stops happening: the impact
     if "symptom" in out:
         out["symptom"] = [m for m in out["symptom"]
