@@ -121,8 +121,7 @@ _NOT_A_SYLLABLE = STOPWORDS - _SYLLABLES
 def _sound_runs(raw: tuple[str, ...]) -> frozenset[str]:
     """Runs of 2-4 words that may be one term Whisper split ("new decks", "bbkdf to sync"): not
     a run that starts or ends on a word such as "i" or "also" ("work i", "all also")."""
-    return frozenset("".join(raw[i:i + n]) for n in range(2, 5) for i in range(len(raw) - n + 1)
-                     if raw[i] not in _NOT_A_SYLLABLE and raw[i + n - 1] not in _NOT_A_SYLLABLE)
+    return joined(raw, 4, edge=lambda w: w not in _NOT_A_SYLLABLE)
 
 
 _COMMA = re.compile(r"[,;:]\s")
@@ -238,7 +237,7 @@ def _by_sound(target: str, heard: Heard) -> float:
     return best
 
 
-_OPERATORS = frozenset({"plus", "minus", "times", "tim"})  # ("tim": "times" as a lemma)
+_OPERATORS = frozenset({"plus", "minus", "times"})
 
 
 def _operator_after(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
@@ -252,7 +251,9 @@ def _operator_after(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
 def _operator_inside(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
     """An operator of the phrase always comes right after another operator the phrase lacks:
     "page minus one times page size" is the remedy, not the bug "page times page size"."""
-    ops = [o for o in want if o in _OPERATORS]
+    # ("times" is lemmatised to "tim", as "time" is: it counts as the phrase's operator only here,
+    # where another operator must stand right before it)
+    ops = [o for o in want if o in _OPERATORS or o == "tim"]
     if not ops:
         return False
     before = [sequence[max(0, i - 3):i] for i, t in enumerate(sequence) if t == ops[0]]
@@ -260,7 +261,7 @@ def _operator_inside(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
 
 
 # Numbers and operators carry the meaning of a phrase ("page minus 1", "404"): never optional.
-_EXACT = re.compile(r"^(\d+|minus|plus|times|tim|not)$")
+_EXACT = re.compile(r"^(\d+|minus|plus|times|not)$")
 
 
 def match_phrase(phrase: str, heard: Heard, synonyms: Synonyms, ratio: float = 0.8,
