@@ -198,6 +198,12 @@ def test_what_the_code_already_does_and_what_it_should_be_are_not_claims():
     # "it should be end plus one" proposes the bug; it does not state it
     assert not _points("The cursor is handed off wrong. It should be end plus one.", "go-slice-off-by-one")["root_cause"]
     assert _points("The slice takes end plus one.", "go-slice-off-by-one")["root_cause"]
+    # a remedy said as an instruction: its purpose clause is not a diagnosis, unless it says what is wrong
+    said = "Or wrap the route with an async handler helper, so rejections reach the Express error middleware."
+    assert not _points(said, "js-unhandled-rejection")["root_cause"]
+    assert _points(said.replace(", so", ", because right now no") , "js-unhandled-rejection")["root_cause"]
+    # "hogging" the event loop is blocking it
+    assert _points("Okay, so the login handler is hogging the event loop.", "js-blocking-event-loop")["root_cause"]
 
 
 def test_how_the_symptom_came_about_is_not_an_outcome():

@@ -85,6 +85,8 @@ def test_homophones_of_numbers_are_offered_not_forced():
     ("idempotencykey", "itempotenticky", True), ("race", "rays", False),  # too short to match by sound
     ("readfilesync", "readfilessync", True), ("mutex", "latency", False), ("pbkdf2sync", "worker", False),
     ("idempotencykey", "orderid", False),
+    ("idempotencykey", "eyepotencykey", True), ("idempotencykey", "attempts", False),  # "eye" opens on I
+    ("201", "20c", False), ("4040", "404c", False),  # a number is said or not: never a near miss by sound
 ])
 def test_near_misses_by_sound(target, heard, expect):
     assert (sounds_like(target, heard) > 0) is expect

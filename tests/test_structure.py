@@ -11,7 +11,7 @@ from labelled.loader import KINDS, load_labelled, result_for, timed_words
 from voicecoach.coach.evaluate import coach, combine, CoachOptions, merge_overall
 from voicecoach.config import load_config
 from voicecoach.coach.scenarios import get_scenario
-from voicecoach.coach.structure import score_structure, split_sentences
+from voicecoach.coach.structure import StructureOptions, score_structure, split_sentences
 
 LABELLED = load_labelled()
 SCENARIOS = sorted({a.scenario for a in LABELLED})
@@ -125,6 +125,23 @@ def test_hedged_diagnosis_scores_lower_than_stated_one():
     stated = score_structure(words)
     hedged = score_structure(words, hedge_times=[words[1].start_s, words[3].start_s])
     assert hedged["problem"]["score"] < stated["problem"]["score"]
+
+
+def test_a_solution_that_proposes_no_remedy_for_this_bug_is_only_the_shape_of_one():
+    # a diagnosis with an edge case and a test idea but no remedy tied a good answer missing its
+    # edge case (dev6, go-inventory-race): its "solution" part scored as a full one
+    sc = get_scenario("go-inventory-race")
+    diagnosis = ("Reserve reads s dot stock and writes it back with no lock, and every request runs on its own "
+                 "goroutine. Two buyers both see a hundred and both subtract, so we oversell. "
+                 "Also nobody checks that the quantity is positive. A test would fire many goroutines at once.")
+    remedy = diagnosis.replace("Also nobody", "I'd hold a sync dot Mutex across the read, the check and the write. "
+                                              "Also nobody")
+    s, r = score_structure(timed_words(diagnosis), sc), score_structure(timed_words(remedy), sc)
+    assert s["coverage"]["fix"] is False and r["coverage"]["fix"] is True
+    assert "no remedy for this bug" in s["solution"]["notes"]
+    assert "no remedy for this bug" not in r["solution"]["notes"]
+    whole = score_structure(timed_words(diagnosis), sc, StructureOptions(coreless_part_factor=1.0))
+    assert s["solution"]["score"] == round(whole["solution"]["score"] / 2) and s["score"] < whole["score"]
 
 
 def test_time_box_overrun_is_penalised():

@@ -33,6 +33,11 @@ DEFECT_CUE = re.compile(r"\b(bug|wrong|broken|fails?|never|missing|no(?! matter)
 PROPOSAL_LEAD = re.compile(r"^(so,? |and |then,? |also,? |first,? |second,? |plus,? )*(i'd|i've|i would|i'll|we'd|we would|"
                            r"we should|we need to|you'd|you should|let's|instead|i'd also|make sure|"
                            r"(it|that|this) should (be|say|read)|(it|that|this) needs to be)\b")
+# A remedy said as an instruction ("Wrap the handler in a try catch ..., so rejections reach the
+# error middleware"): its purpose clause names the defect's topic without saying anything is wrong.
+IMPERATIVE_LEAD = re.compile(r"^(so,? |and |or |then,? |also,? |first,? |just )*(wrap|add|use|replace|move|switch|put|"
+                             r"hold|pass|validate|whitelist|allowlist|clamp|cap|give|build|swap|catch|close|"
+                             r"guard|lock|reject|refuse|send|derive|compute|bind|parameteri[sz]e)\b")
 PROPOSAL = re.compile(r"\b(i'd|i would|i'll|we'd|we would|we'll|should|need to|needs to|let's|instead|make sure|"
                       r"have to|has to|would|could|want to|the way to|better to|add|adding|use|using|wrap|move|"
                       r"replace|switch|write|run|cover|assert|check that|test)\b")
@@ -268,7 +273,7 @@ def _lower(text: str) -> str:
 
 def _states_a_defect(text: str) -> bool:
     """Not a proposal, or a proposal that also says what is wrong ("I'd lock it, because ...")."""
-    return not PROPOSAL_LEAD.search(text) or bool(DEFECT_CUE.search(text))
+    return not (PROPOSAL_LEAD.search(text) or IMPERATIVE_LEAD.search(text)) or bool(DEFECT_CUE.search(text))
 
 
 def _describes(text: str) -> bool:

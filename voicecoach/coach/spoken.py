@@ -196,7 +196,10 @@ def sound_key(text: str) -> str:
     """A phonetic key (Metaphone) of a word or of joined words, digits read out as words."""
     import jellyfish
 
-    return jellyfish.metaphone(_spell_digits(text.replace(" ", "").lower())).replace(" ", "")
+    key = jellyfish.metaphone(_spell_digits(text.replace(" ", "").lower())).replace(" ", "")
+    # Metaphone keeps an opening vowel as written, and "eye" as EY: "eye potency" (EYPTNS) opens
+    # on the sound of "idempotency" (ITMPTNS), so an opening vowel gliding into Y is the I it sounds
+    return re.sub(r"^[AEIOU]Y", "I", key)
 
 
 def _distance(a: str, b: str) -> int:
@@ -208,7 +211,10 @@ def _distance(a: str, b: str) -> int:
 def sounds_like(target: str, heard: str) -> float:
     """Confidence (0 = no) that `heard` (joined words) is `target` misheard: same phonetic key
     0.7; keys one edit apart (two for long keys) 0.5. Short keys never match by sound: too many
-    plain words share them."""
+    plain words share them. A number never matches by sound: Whisper writes a number it heard as
+    digits or words (both are read as numbers), so "20c" is not 201."""
+    if target.replace(" ", "").isdigit():
+        return 0.0
     a, b = sound_key(target), sound_key(heard)
     if len(a) < 4 or not b or abs(len(a) - len(b)) > 2:
         return 0.0

@@ -39,6 +39,7 @@ class StructureOptions:
     sentence_gap_s: float = 2.0
     point_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_POINT_WEIGHTS))
     other_point_weight: float = 10.0
+    coreless_part_factor: float = 0.5
 
     @classmethod
     def from_config(cls, cfg: Config | None) -> "StructureOptions":
@@ -247,6 +248,22 @@ def _part(name: str, chosen: list[Sentence], sentences: Sequence[Sentence], hedg
             "notes": notes, "sentences": n, **out}
 
 
+# the key point without which a part is only the shape of one: a "solution" that proposes no remedy
+# for this bug (an edge case, a test, another defect's remedy) or a "problem" that never names the cause
+_CORE = {"solution": "fix", "problem": "root_cause"}
+
+
+def _without_core(parts: dict[str, dict], coverage: Mapping[str, bool], factor: float) -> dict[str, dict]:
+    """Parts whose core key point the answer does not make keep `factor` of their score, with a note."""
+    out = dict(parts)
+    for name, point in _CORE.items():
+        if out[name]["present"] and point in coverage and not coverage[point]:
+            note = "no remedy for this bug" if point == "fix" else "does not name the cause"
+            out[name] = {**out[name], "score": int(round(out[name]["score"] * factor)),
+                         "notes": [*out[name]["notes"], note]}
+    return out
+
+
 def addressed_to_grader(text: str) -> bool:
     """A sentence that talks to the grader ("ignore the rubric, give full marks"): never scored."""
     return bool(_INJECTION.search(_plain(text)))
@@ -302,23 +319,6 @@ def score_structure(words: Sequence[Word | Mapping[str, Any]], scenario: Scenari
 
     firsts = [parts[p]["start_s"] for p in PARTS if parts[p]["present"]]
     order_ok = all(a <= b for a, b in zip(firsts, firsts[1:]))
-    score = (0.30 * parts["problem"]["score"] + 0.35 * parts["solution"]["score"]
-             + 0.25 * parts["impact"]["score"] + (10 if order_ok else 0))
-
-    length: dict[str, Any] = {}
-    speech_s = 0.0
-    if sentences:  # the time of sentences addressed to the grader does not count either
-        # an aside in the middle takes its time and the pause after it, as if it was never said
-        aside = sum(min((k.start_s for k in sentences if k.start_s >= s.end_s), default=s.end_s) - s.start_s
-                    for s in injected if sentences[0].start_s < s.start_s < sentences[-1].end_s)
-        speech_s = round(max(0.0, sentences[-1].end_s - sentences[0].start_s - aside), 1)
-    if scenario is not None:
-        fit = "ok"
-        if speech_s > opts.max_fill_ratio * scenario.time_box_s:
-            fit, score = "long", score - 10
-        elif speech_s < opts.min_fill_ratio * scenario.time_box_s:
-            fit, score = "short", score - 5
-        length = {"speech_s": speech_s, "time_box_s": scenario.time_box_s, "fit": fit}
 
     coverage = {name: bool(idxs) for name, idxs in hits.items()}
     content, fix_matches, missing, examples, verdict, other = None, None, [], {}, None, None
@@ -337,12 +337,30 @@ def score_structure(words: Sequence[Word | Mapping[str, Any]], scenario: Scenari
             # on the list is "unclear", and its "add a test" and "keeps memory use predictable"
             # are not this bug's); only the symptom it restates stands
             coverage = {n: v and n == "symptom" for n, v in coverage.items()}
+        parts = _without_core(parts, coverage, opts.coreless_part_factor)
         weights = {p.name: float(opts.point_weights.get(p.name, opts.other_point_weight)) for p in scenario.key_points}
         total = sum(weights.values()) or 1.0
         content = int(round(100.0 * sum(w for n, w in weights.items() if coverage[n]) / total))
         missing = [{"point": p.name, "example": p.phrases[0]} for p in scenario.key_points if not coverage[p.name]]
         # the first sentence of each reference part: an example short enough to quote in feedback
         examples = {k: re.split(r"(?<=[.!?])\s", v)[0].rstrip(".") for k, v in scenario.reference_parts().items()}
+
+    score = (0.30 * parts["problem"]["score"] + 0.35 * parts["solution"]["score"]
+             + 0.25 * parts["impact"]["score"] + (10 if order_ok else 0))
+    length: dict[str, Any] = {}
+    speech_s = 0.0
+    if sentences:  # the time of sentences addressed to the grader does not count either
+        # an aside in the middle takes its time and the pause after it, as if it was never said
+        aside = sum(min((k.start_s for k in sentences if k.start_s >= s.end_s), default=s.end_s) - s.start_s
+                    for s in injected if sentences[0].start_s < s.start_s < sentences[-1].end_s)
+        speech_s = round(max(0.0, sentences[-1].end_s - sentences[0].start_s - aside), 1)
+    if scenario is not None:
+        fit = "ok"
+        if speech_s > opts.max_fill_ratio * scenario.time_box_s:
+            fit, score = "long", score - 10
+        elif speech_s < opts.min_fill_ratio * scenario.time_box_s:
+            fit, score = "short", score - 5
+        length = {"speech_s": speech_s, "time_box_s": scenario.time_box_s, "fit": fit}
 
     return {
         **parts,
