@@ -202,6 +202,12 @@ def test_what_the_code_already_does_and_what_it_should_be_are_not_claims():
     said = "Or wrap the route with an async handler helper, so rejections reach the Express error middleware."
     assert not _points(said, "js-unhandled-rejection")["root_cause"]
     assert _points(said.replace(", so", ", because right now no") , "js-unhandled-rejection")["root_cause"]
+    # a longer phrase's words in any order, but not forty words apart in a run-on sentence
+    run_on = ("Right, pages are one based, but the offset multiplies page by twenty directly as if page were zero "
+              "based, so page one skips twenty rows and nobody can reach the first twenty, and has more compares "
+              "against total minus one, so with twenty one orders the first page claims there's nothing more")
+    assert not _points(run_on, "py-pagination-off-by-one")["fix"]
+    assert _points("I'd compute the offset as page minus one, times the page size.", "py-pagination-off-by-one")["fix"]
     # "hogging" the event loop is blocking it
     assert _points("Okay, so the login handler is hogging the event loop.", "js-blocking-event-loop")["root_cause"]
 

@@ -174,6 +174,25 @@ def _close_together(found: list[str], where: dict[str, list[int]], foreign: set[
 
 
 SHORT_PHRASE = 3  # content words: a phrase this short must be said with its words together
+LONG_PHRASE_SPAN_PER_WORD = 4  # content places a longer phrase's words may spread over, per word
+
+
+def _span(words: set[str], where: dict[str, list[int]]) -> int:
+    """The fewest content places that hold one of each word (0 for fewer than two words)."""
+    if len(words) < 2:
+        return 0
+    events = sorted((k, w) for w in words for k in where[w])
+    best, lo, count = len(events) * 100, 0, {}
+    for k, w in events:
+        count[w] = count.get(w, 0) + 1
+        while len(count) == len(words):
+            best = min(best, k - events[lo][0] + 1)
+            first = events[lo][1]
+            count[first] -= 1
+            if not count[first]:
+                del count[first]
+            lo += 1
+    return best
 
 
 def said_together(want: tuple[str, ...], found: list[str], heard: Heard) -> bool:
@@ -182,10 +201,13 @@ def said_together(want: tuple[str, ...], found: list[str], heard: Heard) -> bool
     within two extra words in another order ("connection closed" for "close the connection"),
     never across a number or an operator it lacks. "Page one begins ... and the last orders go
     missing" does not say "last page"."""
-    if len(set(want)) > SHORT_PHRASE:
-        return True  # four words or more are specific enough wherever they stand in the sentence
     where = _content_positions(heard)
     placed = [w for w in found if w in where]  # words found another way (joined, by sound) have no place
+    if len(set(want)) > SHORT_PHRASE:
+        # four words or more are specific enough in any order, but within a clause's reach: Whisper
+        # runs a fast answer into one long sentence, whose "offset ... page" and "total minus one"
+        # forty words apart do not say "offset page minus one"
+        return _span(set(placed), where) <= LONG_PHRASE_SPAN_PER_WORD * len(set(want))
     if len(set(placed)) < 2:
         return True
     foreign = _foreign(want, where)
