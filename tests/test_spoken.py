@@ -155,13 +155,15 @@ def test_a_real_word_is_not_a_near_miss_of_a_term():
     assert match_phrase("mutex", hear("guard it with one new decks", SYN), SYN, terms=terms)[0] > 0
 
 
-def test_a_near_miss_by_sound_is_about_as_long_as_the_term_and_never_ends_on_a_little_word():
+def test_a_near_miss_by_sound_is_about_as_long_as_the_term_and_never_holds_a_little_word():
     terms = term_joins(["allowlist", "worker", "end plus one"])
     # "almost" is one sound from "allowlist", but a word Whisper wrote whole is about the term's length
     assert match_phrase("allow list", hear("it's almost certainly wide open", SYN), SYN, terms=terms)[0] == 0
     # "work I" and "all also" are two words, one of them a word that never hides part of a term
     assert match_phrase("worker", hear("how Node handles work I think", SYN), SYN, terms=terms)[0] == 0
     assert match_phrase("allowlist", hear("no check at all, also injectable", SYN), SYN, terms=terms)[0] == 0
+    # ... nor inside a run ("all also in" is no split "allow list")
+    assert match_phrase("allowlist", hear("WITH NO KICK AND ALL Also in Jack table", SYN), SYN, terms=terms)[0] == 0
     # ... while "and" is a syllable Whisper writes for "end"
     assert match_phrase("end plus one", hear("the slice takes and plus one", SYN), SYN, terms=terms)[0] > 0
 

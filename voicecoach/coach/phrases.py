@@ -120,8 +120,13 @@ _NOT_A_SYLLABLE = STOPWORDS - _SYLLABLES
 
 def _sound_runs(raw: tuple[str, ...]) -> frozenset[str]:
     """Runs of 2-4 words that may be one term Whisper split ("new decks", "bbkdf to sync"): not
-    a run that starts or ends on a word such as "i" or "also" ("work i", "all also")."""
-    return joined(raw, 4, edge=lambda w: w not in _NOT_A_SYLLABLE)
+    a run holding a word such as "i" or "also" ("work i", "all also in"), which hides no syllable."""
+    runs: set[str] = set()
+    start = 0
+    for end in [*(k for k, w in enumerate(raw) if w in _NOT_A_SYLLABLE), len(raw)]:
+        runs |= joined(raw[start:end], 4)
+        start = end + 1
+    return frozenset(runs)
 
 
 _COMMA = re.compile(r"[,;:]\s")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Callable
 
 UNITS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -175,11 +174,9 @@ def homophone_numbers(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def joined(words: tuple[str, ...], max_n: int = 4, edge: Callable[[str], bool] | None = None) -> frozenset[str]:
-    """Concatenations of 2..max_n neighbouring words: "read file sync" -> "readfilesync"; with
-    `edge`, only runs whose first and last words pass it."""
-    return frozenset("".join(words[i:i + n]) for n in range(2, max_n + 1) for i in range(len(words) - n + 1)
-                     if edge is None or (edge(words[i]) and edge(words[i + n - 1])))
+def joined(words: tuple[str, ...], max_n: int = 4) -> frozenset[str]:
+    """Concatenations of 2..max_n neighbouring words: "read file sync" -> "readfilesync"."""
+    return frozenset("".join(words[i:i + n]) for n in range(2, max_n + 1) for i in range(len(words) - n + 1))
 
 
 # ---- sound ---------------------------------------------------------------------------------
