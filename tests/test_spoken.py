@@ -164,6 +164,9 @@ def test_a_near_miss_by_sound_is_about_as_long_as_the_term_and_never_holds_a_lit
     assert match_phrase("allowlist", hear("no check at all, also injectable", SYN), SYN, terms=terms)[0] == 0
     # ... nor inside a run ("all also in" is no split "allow list")
     assert match_phrase("allowlist", hear("WITH NO KICK AND ALL Also in Jack table", SYN), SYN, terms=terms)[0] == 0
+    # a word of the trade is said as such: "database" is not a misheard "data race"
+    terms2 = term_joins(["data race"])
+    assert match_phrase("data race", hear("do it in the database with one update", SYN), SYN, terms=terms2)[0] == 0
     # ... while "and" is a syllable Whisper writes for "end"
     assert match_phrase("end plus one", hear("the slice takes and plus one", SYN), SYN, terms=terms)[0] > 0
 

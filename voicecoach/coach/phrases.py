@@ -36,6 +36,18 @@ def shared_synonyms() -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(g) for g in data.get("groups", []))
 
 
+@lru_cache(maxsize=1)
+def lexicon_words() -> frozenset[str]:
+    """Every word of the shared code-review lexicon (synonym groups and defect kinds): words of the
+    trade, which a speaker says as such ("database" is never a misheard "data race")."""
+    try:
+        data = tomllib.loads(SYNONYMS_FILE.read_text(encoding="utf-8"))
+    except OSError:
+        return frozenset()
+    phrases = [p for g in data.get("groups", []) for p in g] + list(data.get("defects", []))
+    return frozenset(w for p in phrases for w in re.findall(r"[a-z]+", p.lower()) if len(w) >= 4)
+
+
 class Synonyms:
     """Maps every phrasing of a group to the group's first one, on lemma sequences."""
 
@@ -254,6 +266,8 @@ def _by_sound(target: str, heard: Heard) -> float:
     as Whisper splits a term it does not know ("new decks" for mutex)."""
     best = 0.0
     for j in heard.sound_joins:
+        if j in heard.words and j in lexicon_words():
+            continue  # a word of the trade, said as such
         if abs(len(j) - len(target)) <= max(3, len(target) // 2) and not j.isdigit():
             c = sounds_like(target, j)
             # a word Whisper wrote whole is about as long as the term it misheard ("almost" is not "allowlist")
