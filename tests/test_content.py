@@ -63,13 +63,38 @@ def test_meaning_adds_a_point_only_through_its_interface():
     def fake_meaning(texts, scenario, points=None):  # coach/meaning.py: {point: [(sentence, score)]}
         found.append(list(texts))
         assert "impact" in points and "root_cause" not in points  # only what the words missed
-        return {"impact": [(1, 0.6)]}
+        return {"impact": [(2, 0.6)]}
 
-    text = "Every failure goes out as a two hundred. Our dashboards would finally tell the truth."
+    text = ("Every failure goes out as a two hundred. I'd return four twenty two for insufficient funds. "
+            "Our dashboards would finally tell the truth.")
     without = _points(text, "js-wrong-status-code")
     with_meaning = _points(text, "js-wrong-status-code", meaning=fake_meaning)
     assert not without["impact"] and with_meaning["impact"] and found == [
-        ["Every failure goes out as a two hundred.", "Our dashboards would finally tell the truth."]]
+        ["Every failure goes out as a two hundred.", "I'd return four twenty two for insufficient funds.",
+         "Our dashboards would finally tell the truth."]]
+
+
+def test_the_meaning_model_credits_no_impact_without_a_remedy_or_in_the_diagnosis():
+    # a diagnosis is near the impact in topic ("every request waiting gives up"): the model scores
+    # topic, so it may credit why a remedy matters only where there is one, outside the diagnosis
+    def fake_meaning(texts, scenario, points=None):
+        return {"impact": [(0, 0.6), (1, 0.6)]} if "impact" in points else {}
+
+    diagnosis = "Every failure goes out as a two hundred. The dashboard shows zero errors and nobody gets paged."
+    assert not _points(diagnosis, "js-wrong-status-code", meaning=fake_meaning)["impact"]
+    with_remedy = diagnosis + " I'd return four twenty two for insufficient funds."
+    assert not _points(with_remedy, "js-wrong-status-code", meaning=fake_meaning)["impact"]
+
+
+def test_what_a_test_asserts_is_not_the_impact_and_what_stops_after_the_remedy_is():
+    said = ("The slice takes end plus one. Just slice start to end. "
+            "Table test: twenty five posts, limit ten, walk every page, assert no duplicates.")
+    assert not _points(said, "go-slice-off-by-one")["impact"]
+    # "keeps one request from pinning the database" after the remedy is what stops: the impact
+    said = ("The SQL is built with an f-string, so it's SQL injection. I'd bind the term with a question mark placeholder. "
+            "That keeps one request from pinning the database.")
+    found = _points(said, "py-unvalidated-input")
+    assert found["impact"]
 
 
 def test_a_remedy_found_by_meaning_has_its_test_too():

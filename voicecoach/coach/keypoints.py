@@ -79,7 +79,8 @@ JUST = re.compile(r"\b(just|simply)\b")
 # A sentence that explains how the symptom came about is a diagnosis, not an outcome.
 EXPLAINS = re.compile(r"\b(that's why|which is why|that is why|that's how|which is how|hence|explains)\b")
 MIN_CLAIM_WORDS = 4
-STOPS = re.compile(r"\b(never|stops?|no longer|can't|cannot|can not|won't|no more|anymore|instead of)\b")
+STOPS = re.compile(r"\b(never|stops?|no longer|can't|cannot|can not|won't|no more|anymore|instead of|prevents?|"
+                   r"keeps? (\w+ ){1,3}from|(goes|go|takes? \w+|brings? \w+) (down )?from)\b")
 
 
 @dataclass(frozen=True)
@@ -140,10 +141,12 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
     tested = {s.index for s, text in zip(sentences, texts) if _about_a_test(text)}
     first_fix = min((_pos(sentences, m.sentence) for m in out.get("fix", [])), default=len(sentences))
     if "impact" in out:  # (before the remedy, "means" in "a slow service means every call blocks" is no outcome)
-        out["impact"] = [m for m in out["impact"] if len(phrase_tokens(m.phrase, synonyms)) > 1
-                         or _pos(sentences, m.sentence) >= first_fix
-                         and (m.sentence not in told and m.sentence not in tested
-                              or IMPACT_CUE.search(texts[_pos(sentences, m.sentence)]))]
+        # (in a test, "assert no duplicates" is what the test checks, unless it says what that prevents)
+        out["impact"] = [m for m in out["impact"]
+                         if (m.sentence not in tested or IMPACT_CUE.search(texts[_pos(sentences, m.sentence)]))
+                         and (len(phrase_tokens(m.phrase, synonyms)) > 1
+                              or _pos(sentences, m.sentence) >= first_fix
+                              and (m.sentence not in told or IMPACT_CUE.search(texts[_pos(sentences, m.sentence)])))]
     # a test sentence describes the check, not the diagnosis ("call it ... until the pool empties",
     # "assert it answers quickly, not wait forever")
     for name in ("symptom", "root_cause"):
@@ -168,6 +171,9 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
             have = {m.sentence for m in out.get(name, [])}
             if name in ("symptom", "root_cause"):  # the remedy's sentence is a diagnosis only if it says what is wrong
                 have |= {i for i in remedies if not DEFECT_CUE.search(texts[_pos(sentences, i)])}
+            if name == "impact":  # why a remedy matters: none without one, and not in the diagnosis
+                have |= ({s.index for s in sentences} if not out.get("fix") else
+                         {m.sentence for n in ("symptom", "root_cause") for m in out.get(n, [])})
             for index, score in hits:
                 if index >= len(sentences) or index in have or not _fits(name, texts[index], index == 0) \
                         or (sentences[index].index in guesses and name != "symptom"):
@@ -209,11 +215,12 @@ def _outcomes(sentences: Sequence, texts: list[str], out: Mapping[str, list[Poin
     result, inventory counts stay trustworthy"). Not a proposal, not a test."""
     first_fix = min(_pos(sentences, m.sentence) for m in out["fix"])
     remedies = {m.sentence for m in out["fix"]}
+    told = {m.sentence for n in ("symptom", "root_cause") for m in out.get(n, [])}  # a diagnosis, not an outcome
     found = []
     for i in range(first_fix + 1, len(sentences)):
         text = texts[i]
         if PROPOSAL_LEAD.search(text) or _about_a_test(text) or sentences[i].index in guesses \
-                or sentences[i].index in remedies \
+                or sentences[i].index in remedies or sentences[i].index in told \
                 or EXPLAINS.search(text):
             continue
         if OUTCOME_CUE.search(text) and STAKE.search(text):
