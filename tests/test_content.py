@@ -90,6 +90,11 @@ def test_what_a_test_asserts_is_not_the_impact_and_what_stops_after_the_remedy_i
     said = ("The slice takes end plus one. Just slice start to end. "
             "Table test: twenty five posts, limit ten, walk every page, assert no duplicates.")
     assert not _points(said, "go-slice-off-by-one")["impact"]
+    # a test Whisper split in two goes on describing the check, not the outcome
+    said = ("Put the connection and the statement in one try-with-resources block. And I'd add an integration "
+            "test that hits the endpoint with an empty range. More times than the pool has connections, "
+            "then checks a normal request still goes through.")
+    assert not _points(said, "java-jdbc-connection-leak")["impact"]
     # "keeps one request from pinning the database" after the remedy is what stops: the impact
     said = ("The SQL is built with an f-string, so it's SQL injection. I'd bind the term with a question mark placeholder. "
             "That keeps one request from pinning the database.")

@@ -63,6 +63,9 @@ TEST_CUE = re.compile(r"\b(tests?|testing|supertest|stub(bed)?|fake|mocks?|mocke
 # A sentence about a test opens with it ("then a test that...", "test: call it..."); Whisper runs a
 # fast answer into one long sentence, whose test at the end says nothing of its opening.
 TEST_OPENING_CHARS = 40
+# ... and what goes on describing it in the next sentence ("More times than the pool has
+# connections, then checks a normal request still goes through")
+CHECKS = re.compile(r"\b(checks?|verif(y|ies)|expects?|confirms?|asserts?|should (get|see|return))\b")
 NO_TEST = re.compile(r"\b(no|without|never|nobody|didn't|don't|isn't)\b[^.]{0,20}\b(tests?|tested|testing)\b")
 
 # A guess rather than a claim.
@@ -220,6 +223,7 @@ def _outcomes(sentences: Sequence, texts: list[str], out: Mapping[str, list[Poin
     for i in range(first_fix + 1, len(sentences)):
         text = texts[i]
         if PROPOSAL_LEAD.search(text) or _about_a_test(text) or sentences[i].index in guesses \
+                or _about_a_test(texts[i - 1]) and CHECKS.search(text) \
                 or sentences[i].index in remedies or sentences[i].index in told \
                 or EXPLAINS.search(text):
             continue
