@@ -90,6 +90,14 @@ def test_what_a_test_asserts_is_not_the_impact_and_what_stops_after_the_remedy_i
     said = ("The slice takes end plus one. Just slice start to end. "
             "Table test: twenty five posts, limit ten, walk every page, assert no duplicates.")
     assert not _points(said, "go-slice-off-by-one")["impact"]
+    # ... but an outcome Whisper ran on from the test is still one
+    said = ("The offset is page times the page size. Compute the offset as page minus one times the page size. "
+            "Add a test with twenty one orders and check page two has the last one, plus the empty result case, "
+            "so clients see every order exactly once.")
+    assert _points(said, "py-pagination-off-by-one")["impact"]
+    said = ("I'd replace pbkdf2 sync with the async crypto dot pbkdf2 wrapped in a promise. "
+            "Then a quick load test hitting login while watching health latency.")
+    assert not _points(said, "js-blocking-event-loop")["impact"]  # "then" leads the test itself
     # a test Whisper split in two goes on describing the check, not the outcome
     said = ("Put the connection and the statement in one try-with-resources block. And I'd add an integration "
             "test that hits the endpoint with an empty range. More times than the pool has connections, "

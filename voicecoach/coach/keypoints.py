@@ -66,6 +66,11 @@ TEST_OPENING_CHARS = 40
 # ... and what goes on describing it in the next sentence ("More times than the pool has
 # connections, then checks a normal request still goes through")
 CHECKS = re.compile(r"\b(checks?|verif(y|ies)|expects?|confirms?|asserts?|should (get|see|return))\b")
+# An outcome Whisper ran on from a test ("... plus the empty case, so nothing is silently dropped"),
+# not the next step of the test ("then assert no duplicates").
+AFTER_A_TEST = re.compile(r"\b(so|then|that way|which means)\b"
+                          r"(?!,? (\w+ ){0,3}(assert|check|verif|expect|call|run|walk|fire|test|benchmark)\w*)"
+                          r"|" + IMPACT_CUE.pattern)
 NO_TEST = re.compile(r"\b(no|without|never|nobody|didn't|don't|isn't)\b[^.]{0,20}\b(tests?|tested|testing)\b")
 
 # A guess rather than a claim.
@@ -146,7 +151,7 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
     if "impact" in out:  # (before the remedy, "means" in "a slow service means every call blocks" is no outcome)
         # (in a test, "assert no duplicates" is what the test checks, unless it says what that prevents)
         out["impact"] = [m for m in out["impact"]
-                         if (m.sentence not in tested or IMPACT_CUE.search(texts[_pos(sentences, m.sentence)]))
+                         if (m.sentence not in tested or AFTER_A_TEST.search(texts[_pos(sentences, m.sentence)]))
                          and (len(phrase_tokens(m.phrase, synonyms)) > 1
                               or _pos(sentences, m.sentence) >= first_fix
                               and (m.sentence not in told or IMPACT_CUE.search(texts[_pos(sentences, m.sentence)])))]
