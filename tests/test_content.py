@@ -87,6 +87,17 @@ def test_the_meaning_model_credits_no_impact_without_a_remedy_or_in_the_diagnosi
     assert not _points(with_remedy, "js-wrong-status-code", meaning=fake_meaning)["impact"]
 
 
+def test_the_meaning_model_hears_no_symptom_in_what_stops_after_the_remedy():
+    def fake_meaning(texts, scenario, points=None):  # the model hears the report in the outcome
+        return {"symptom": [(2, 0.6)]} if "symptom" in points else {}
+
+    text = ("The counter and the formatter are shared across threads and neither is guarded. "
+            "Let a database sequence generate the numbers. "
+            "That way accounting never sees two invoices with one number again.")
+    found = _points(text, "java-singleton-shared-state", meaning=fake_meaning)
+    assert found["root_cause"] and not found["symptom"] and found["impact"]
+
+
 def test_what_a_test_asserts_is_not_the_impact_and_what_stops_after_the_remedy_is():
     said = ("The slice takes end plus one. Just slice start to end. "
             "Table test: twenty five posts, limit ten, walk every page, assert no duplicates.")

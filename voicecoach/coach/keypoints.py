@@ -54,7 +54,7 @@ OUTCOME_CUE = re.compile(r"\b(that way|this way|net result|as a result|after tha
 STAKE = re.compile(r"\b(users?|customers?|clients?|shoppers?|people|support|on-?call|money|revenue|trust|service|"
                    r"server|process|pod|app|page|endpoint|checkout|database|pool|inventory|stock|dashboard|"
                    r"alerts?|latency|memory|outages?|downtime|traffic|data|team|finance|accounting|payroll|"
-                   r"reports?|sales?|orders?|charges?|refunds?|routes?|requests?|responsive|nodes?|system|site|"
+                   r"reports?|sales?|orders?|invoices?|charges?|refunds?|routes?|requests?|responsive|nodes?|system|site|"
                    r"api|prod|production)\b")
 
 # How a test or a measurement is described; and "there are no tests", which is none.
@@ -179,6 +179,8 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
             have = {m.sentence for m in out.get(name, [])}
             if name in ("symptom", "root_cause"):  # the remedy's sentence is a diagnosis only if it says what is wrong
                 have |= {i for i in remedies if not DEFECT_CUE.search(texts[_pos(sentences, i)])}
+            if name == "symptom":  # after the remedy, what stops happening is the impact (as for the words)
+                have |= {s.index for k, s in enumerate(sentences) if k > first_fix and STOPS.search(texts[k])}
             if name == "impact":  # why a remedy matters: none without one, and not in the diagnosis
                 have |= ({s.index for s in sentences} if not out.get("fix") else
                          {m.sentence for n in ("symptom", "root_cause") for m in out.get(n, [])})
