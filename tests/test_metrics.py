@@ -61,6 +61,13 @@ def test_empty_input_gives_zero_metrics(lexicon):
     ("what I mean is the index", []),
     ("So basically, it leaks", ["basically"]),
     ("what actually happens is a leak", []),
+    # "err" is the error variable in code talk; a hesitation otherwise, and "er" always
+    ("the catch sends err .message to the client", []),
+    ("call next of err in the catch", []),
+    ("if err is nil we return", []),
+    ("err, the handler leaks", ["err"]),
+    ("one of err the handlers", ["err"]),
+    ("the er handler", ["er"]),
 ])
 def test_filler_context_rules(lexicon, text, fillers):
     d = analyze(words(text), lexicon)

@@ -95,6 +95,24 @@ def _lexical_is_filler(phrase: tuple[str, ...], words: Sequence[Word], i: int, v
     return True  # kinda, sorta and user-added phrases
 
 
+# "err" is also the error variable of Node and Go code: "next(err)", "err dot message", "if err
+# is nil". Only where code talk places it; elsewhere it is a hesitation ("er" always is).
+_ERR_AFTER = {"next", "pass", "passes", "passing", "log", "logs", "throw", "throws", "rethrow", "return", "returns",
+              "wrap", "wraps", "print", "prints", "catch", "catches"}
+_ERR_BEFORE = {"dot", "message", "stack", "code", "object", "variable", "nil", "null"}
+
+
+def _names_an_error(words: Sequence[Word], i: int) -> bool:
+    """ "err" written so, in code talk: the error variable, not a hesitation."""
+    if words[i].text.strip(" ,.").lower() != "err":
+        return False
+    before = [norm(w.text) for w in words[max(0, i - 2):i]]
+    nxt = words[i + 1].text.strip() if i + 1 < len(words) else ""
+    after = [norm(w.text) for w in words[i + 1:i + 3]]
+    return bool(before) and (before[-1] in _ERR_AFTER or before == ["next", "of"]) or nxt.startswith(".") \
+        or bool(after) and after[0] in _ERR_BEFORE or after == ["is", "nil"] or after == ["isn't", "nil"]
+
+
 def _match(phrases, words: Sequence[Word], i: int) -> tuple[str, ...] | None:
     for phrase in phrases:
         if i + len(phrase) <= len(words) and all(norm(words[i + k].text) == t for k, t in enumerate(phrase)):
@@ -109,7 +127,7 @@ def find_fillers(words: Sequence[Word], lexicon: Lexicon) -> list[tuple[int, int
     while i < len(words):
         w = words[i]
         token = norm(w.text)
-        if w.source in ADDED or lexicon.is_vocal(token):
+        if w.source in ADDED or lexicon.is_vocal(token) and not _names_an_error(words, i):
             conf = w.probability if w.source in ADDED else VOCAL_CONFIDENCE
             found.append((i, i + 1, Filler(token or w.text.lower(), w.start_s, w.end_s, w.source, round(conf, 3))))
             i += 1
