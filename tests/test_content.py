@@ -115,6 +115,11 @@ def test_what_a_test_asserts_is_not_the_impact_and_what_stops_after_the_remedy_i
             "test that hits the endpoint with an empty range. More times than the pool has connections, "
             "then checks a normal request still goes through.")
     assert not _points(said, "java-jdbc-connection-leak")["impact"]
+    # "... rather than the whole pod" after the remedy is what stops too
+    said = ("Default client, no deadline, no timeout. Give it a deadline tied to the request's context. "
+            "Then a degraded tax service costs us a quick bad gateway rather than the whole pod running out of memory.")
+    found = _points(said, "go-missing-timeout")
+    assert found["impact"] and not found["symptom"]
     # "keeps one request from pinning the database" after the remedy is what stops: the impact
     said = ("The SQL is built with an f-string, so it's SQL injection. I'd bind the term with a question mark placeholder. "
             "That keeps one request from pinning the database.")

@@ -87,7 +87,7 @@ JUST = re.compile(r"\b(just|simply)\b")
 # A sentence that explains how the symptom came about is a diagnosis, not an outcome.
 EXPLAINS = re.compile(r"\b(that's why|which is why|that is why|that's how|which is how|hence|explains)\b")
 MIN_CLAIM_WORDS = 4
-STOPS = re.compile(r"\b(never|stops?|no longer|can't|cannot|can not|won't|no more|anymore|instead of|prevents?|"
+STOPS = re.compile(r"\b(never|stops?|no longer|can't|cannot|can not|won't|no more|anymore|instead of|rather than|prevents?|"
                    r"keeps? (\w+ ){1,3}from|(goes|go|takes? \w+|brings? \w+) (down )?from)\b")
 
 
