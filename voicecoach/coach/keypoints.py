@@ -13,13 +13,12 @@ configured (coach/meaning.py). Every match reports its confidence and how it was
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Callable, Iterable, Mapping, Sequence
 
-from .phrases import (SYNONYMS_FILE, Heard, Synonyms, hear, match_phrase, phrase_tokens, shared_synonyms,  # noqa: F401
-                      synonyms_for, term_joins)
+from .phrases import (SYNONYMS_FILE, Heard, Synonyms, hear, lexicon, match_phrase, phrase_tokens,  # noqa: F401
+                      shared_synonyms, synonyms_for, term_joins)
 from .scenarios import Scenario
 from .textmatch import STOPWORDS, tokens
 
@@ -144,7 +143,7 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
     if "root_cause" not in {p.name for p in scenario.key_points}:
         del out["root_cause"]
     # "the pod runs out of memory" states the symptom; "so memory stays bounded" is the impact
-    told = {m.sentence for name in ("symptom", "root_cause") for m in out.get(name, [])}
+    told = _told(out)
     # (one-word impact phrases only: "memory", "latency" are symptoms too, and what a test watches)
     tested = {s.index for s, text in zip(sentences, texts) if _about_a_test(text)}
     first_fix = min((_pos(sentences, m.sentence) for m in out.get("fix", [])), default=len(sentences))
@@ -183,7 +182,7 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
                 have |= {s.index for k, s in enumerate(sentences) if k > first_fix and STOPS.search(texts[k])}
             if name == "impact":  # why a remedy matters: none without one, and not in the diagnosis
                 have |= ({s.index for s in sentences} if not out.get("fix") else
-                         {m.sentence for n in ("symptom", "root_cause") for m in out.get(n, [])})
+                         _told(out))
             for index, score in hits:
                 if index >= len(sentences) or index in have or not _fits(name, texts[index], index == 0) \
                         or (sentences[index].index in guesses and name != "symptom"):
@@ -207,6 +206,11 @@ def _derived(sentences: Sequence, texts: list[str], out: dict[str, list[PointMat
     return missing
 
 
+def _told(out: Mapping[str, list[PointMatch]]) -> set[int]:
+    """The sentences that state the symptom or the cause: the diagnosis."""
+    return {m.sentence for name in ("symptom", "root_cause") for m in out.get(name, [])}
+
+
 def _guesses(sentences: Sequence, texts: list[str]) -> set[int]:
     """The hedged sentences of an answer that is mostly guessing (a third of its sentences, two
     at least): a point said only as a guess is not made ("maybe the front end sends zero-based
@@ -225,7 +229,7 @@ def _outcomes(sentences: Sequence, texts: list[str], out: Mapping[str, list[Poin
     result, inventory counts stay trustworthy"). Not a proposal, not a test."""
     first_fix = min(_pos(sentences, m.sentence) for m in out["fix"])
     remedies = {m.sentence for m in out["fix"]}
-    told = {m.sentence for n in ("symptom", "root_cause") for m in out.get(n, [])}  # a diagnosis, not an outcome
+    told = _told(out)  # a diagnosis, not an outcome
     found = []
     for i in range(first_fix + 1, len(sentences)):
         text = texts[i]
@@ -329,11 +333,7 @@ def point_summary(matches: Mapping[str, list[PointMatch]]) -> dict[str, dict]:
 @lru_cache(maxsize=1)
 def defect_terms() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """(name, lemmas) of the words that name a kind of defect (seeds/lexicon/synonyms.toml `defects`)."""
-    try:
-        data = tomllib.loads(SYNONYMS_FILE.read_text(encoding="utf-8"))
-    except OSError:
-        return ()
-    return tuple((d, tokens(d)) for d in data.get("defects", []) if tokens(d))
+    return tuple((d, tokens(d)) for d in lexicon().get("defects", []) if tokens(d))
 
 
 @lru_cache(maxsize=64)

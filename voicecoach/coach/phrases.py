@@ -27,24 +27,26 @@ SYNONYMS_FILE = data_path("seeds", "lexicon", "synonyms.toml")
 # ---- synonyms ------------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
+def lexicon() -> dict:
+    """seeds/lexicon/synonyms.toml: `groups` (ways of saying the same thing in any code review)
+    and `defects` (kinds of defect); empty when the file cannot be read."""
+    try:
+        return tomllib.loads(SYNONYMS_FILE.read_text(encoding="utf-8"))
+    except OSError:
+        return {}
+
+
+@lru_cache(maxsize=1)
 def shared_synonyms() -> tuple[tuple[str, ...], ...]:
     """The shared groups (ways of saying the same thing in any code review)."""
-    try:
-        data = tomllib.loads(SYNONYMS_FILE.read_text(encoding="utf-8"))
-    except OSError:
-        return ()
-    return tuple(tuple(g) for g in data.get("groups", []))
+    return tuple(tuple(g) for g in lexicon().get("groups", []))
 
 
 @lru_cache(maxsize=1)
 def lexicon_words() -> frozenset[str]:
     """Every word of the shared code-review lexicon (synonym groups and defect kinds): words of the
     trade, which a speaker says as such ("database" is never a misheard "data race")."""
-    try:
-        data = tomllib.loads(SYNONYMS_FILE.read_text(encoding="utf-8"))
-    except OSError:
-        return frozenset()
-    phrases = [p for g in data.get("groups", []) for p in g] + list(data.get("defects", []))
+    phrases = [p for g in shared_synonyms() for p in g] + list(lexicon().get("defects", []))
     return frozenset(w for p in phrases for w in re.findall(r"[a-z]+", p.lower()) if len(w) >= 4)
 
 
