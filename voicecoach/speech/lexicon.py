@@ -104,13 +104,13 @@ _ERR_BEFORE = {"dot", "message", "stack", "code", "object", "variable", "nil", "
 
 def _names_an_error(words: Sequence[Word], i: int) -> bool:
     """ "err" written so, in code talk: the error variable, not a hesitation."""
-    if words[i].text.strip(" ,.").lower() != "err":
+    if norm(words[i].text) != "err":
         return False
     before = [norm(w.text) for w in words[max(0, i - 2):i]]
-    nxt = words[i + 1].text.strip() if i + 1 < len(words) else ""
     after = [norm(w.text) for w in words[i + 1:i + 3]]
-    return bool(before) and (before[-1] in _ERR_AFTER or before == ["next", "of"]) or nxt.startswith(".") \
-        or bool(after) and after[0] in _ERR_BEFORE or after == ["is", "nil"] or after == ["isn't", "nil"]
+    dotted = i + 1 < len(words) and words[i + 1].text.strip().startswith(".")  # Whisper's "err .message"
+    return (bool(before) and before[-1] in _ERR_AFTER or before == ["next", "of"] or dotted
+            or bool(after) and after[0] in _ERR_BEFORE or after in (["is", "nil"], ["isn't", "nil"]))
 
 
 def _match(phrases, words: Sequence[Word], i: int) -> tuple[str, ...] | None:
