@@ -171,6 +171,16 @@ def test_a_near_miss_by_sound_is_about_as_long_as_the_term_and_never_holds_a_lit
     assert match_phrase("end plus one", hear("the slice takes and plus one", SYN), SYN, terms=terms)[0] > 0
 
 
+def test_two_words_whisper_wrote_as_one_that_sounds_the_same_still_count():
+    # "key per" heard as "keeper": the same sound, one letter apart
+    c, how = match_phrase("key per order", hear("pass a stable keeper order on each try", SYN), SYN)
+    assert c > 0 and how == "sound"
+    # a word that merely sounds alike is another word: "copper order" is not "key per order"
+    assert match_phrase("key per order", hear("pass a stable copper order on each try", SYN), SYN)[0] == 0
+    # nor is the phrase's second half alone
+    assert match_phrase("key per order", hear("keep the order on each try", SYN), SYN)[0] == 0
+
+
 def test_the_race_detector_is_a_tool_not_a_race_condition():
     from voicecoach.coach.keypoints import shared_synonyms
 

@@ -18,7 +18,7 @@ from typing import Iterable, Sequence
 
 from ..config import data_path
 from .scenarios import Scenario
-from .spoken import homophone_numbers, joined, sound_key, sounds_like, spoken_words
+from .spoken import edit_distance, homophone_numbers, joined, sound_key, sounds_like, spoken_words
 from .textmatch import STOPWORDS, tokens
 
 SYNONYMS_FILE = data_path("seeds", "lexicon", "synonyms.toml")
@@ -283,6 +283,24 @@ def _by_sound(target: str, heard: Heard) -> float:
 _OPERATORS = frozenset({"plus", "minus", "times"})
 
 
+def _merged(phrase: str, heard: Heard, synonyms: Synonyms) -> frozenset[str]:
+    """Tokens of two words of the phrase that Whisper wrote as one word sounding the same, one
+    letter apart: "stable keeper order" for "stable key per order". Exact letters keep it to the
+    words it could be ("keeper", not "copper")."""
+    raw = [w for w in spoken_words(phrase) if w.isalpha()]
+    out: set[str] = set()
+    for a, b in zip(raw, raw[1:]):
+        j = a + b
+        if len(j) < 5 or j in heard.joins or (a in STOPWORDS and b in STOPWORDS):
+            continue
+        for w in heard.words:
+            if w.isalpha() and w not in (a, b) and abs(len(w) - len(j)) <= 1 and w[0] == j[0] \
+                    and edit_distance(w, j) <= 1 and sound_key(w) == sound_key(j):
+                out.update(synonyms.apply(tokens(f"{a} {b}")))
+                break
+    return frozenset(out)
+
+
 def _operator_after(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
     """The phrase's last word is always followed by an operator the phrase lacks: "posts from
     start to end plus one" is the bug, not the remedy "slice start to end"."""
@@ -328,6 +346,7 @@ def match_phrase(phrase: str, heard: Heard, synonyms: Synonyms, ratio: float = 0
     found, confidence, how = 0, 1.0, "words"
     by_lemma: list[str] = []
     missed_exact = False
+    merged: frozenset[str] | None = None
     for t in unique:
         if t in heard.lemmas:
             found += 1
@@ -338,6 +357,8 @@ def match_phrase(phrase: str, heard: Heard, synonyms: Synonyms, ratio: float = 0
             found, confidence, how = found + 1, min(confidence, 0.8), "spoken form"
         elif t in terms and (c := _by_sound(t, heard)) > 0:
             found, confidence, how = found + 1, min(confidence, c), "sound"
+        elif t in (merged := merged if merged is not None else _merged(phrase, heard, synonyms)):
+            found, confidence, how = found + 1, min(confidence, 0.7), "sound"
         else:
             missed_exact = missed_exact or bool(_EXACT.match(t))
     together = said_together(want, by_lemma, heard) and not _operator_after(want, heard.sequence) \

@@ -199,7 +199,7 @@ def sound_key(text: str) -> str:
     return re.sub(r"^[AEIOU]Y", "I", key)
 
 
-def _distance(a: str, b: str) -> int:
+def edit_distance(a: str, b: str) -> int:
     import jellyfish
 
     return jellyfish.levenshtein_distance(a, b)
@@ -217,7 +217,7 @@ def sounds_like(target: str, heard: str) -> float:
         return 0.0
     if a == b:
         return 0.7
-    d = _distance(a, b)
+    d = edit_distance(a, b)
     if d <= 1 or (d <= 2 and len(a) >= 8):
         return 0.5
     return 0.0
