@@ -8,7 +8,7 @@ Vocal fillers (um, uh...) are fillers wherever they occur. Lexical fillers ("lik
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from ..types import Filler, Hedge, Word
@@ -36,6 +36,11 @@ class Lexicon:
     vocal: frozenset[str]
     lexical: tuple[tuple[str, ...], ...]  # phrases as token tuples, longest first
     hedges: tuple[tuple[str, ...], ...]
+    # the vocal fillers with held sounds squeezed ("ummm" is "um"), built once, not per word checked
+    squeezed: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "squeezed", frozenset(squeeze(v) for v in self.vocal))
 
     @classmethod
     def from_config(cls, fillers: Mapping, hedges: Mapping) -> "Lexicon":
@@ -44,7 +49,7 @@ class Lexicon:
         return cls(frozenset(v.lower() for v in fillers.get("vocal", ())), tuple(lexical), tuple(hedge))
 
     def is_vocal(self, token: str) -> bool:
-        return token in self.vocal or squeeze(token) in {squeeze(v) for v in self.vocal}
+        return token in self.vocal or squeeze(token) in self.squeezed
 
     @classmethod
     def default(cls) -> "Lexicon":
