@@ -127,6 +127,21 @@ def test_what_a_test_asserts_is_not_the_impact_and_what_stops_after_the_remedy_i
     assert found["impact"]
 
 
+def test_a_run_on_sentences_test_tail_describes_the_check():
+    # Whisper runs the edge case and the test into one sentence: the rejection the test stages is
+    # no diagnosis, and "then ... the endpoint" in it is no outcome
+    said = ("Wrap the handler in a try catch and call next with the error. Around the avatar call, use a placeholder "
+            "image URL, and then a test where the avatar client's promise is rejected, and check the endpoint still "
+            "responds with the placeholder rather than timing out.")
+    found = _points(said, "js-unhandled-rejection")
+    assert found["test"] and not found["root_cause"] and not found["impact"]
+    # said before the test, the cause counts; an outcome that runs on from the test does too
+    said = said.replace("Around the avatar call,", "The avatar client's promise is rejected and nothing catches it. "
+                        "Around the avatar call,").replace("rather than timing out.", "so users always get their page.")
+    found = _points(said, "js-unhandled-rejection")
+    assert found["root_cause"] and found["impact"]
+
+
 def test_a_remedy_found_by_meaning_has_its_test_too():
     def fake_meaning(texts, scenario, points=None):  # the model hears the misheard remedy
         return {"fix": [(1, 0.6)]} if "fix" in points else {}

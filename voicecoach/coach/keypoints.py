@@ -62,6 +62,7 @@ TEST_CUE = re.compile(r"\b(tests?|testing|supertest|stub(bed)?|fake|mocks?|mocke
 # A sentence about a test opens with it ("then a test that...", "test: call it..."); Whisper runs a
 # fast answer into one long sentence, whose test at the end says nothing of its opening.
 TEST_OPENING_CHARS = 40
+CLAUSE_BREAK = re.compile(r"[,;]\s+")
 # ... and what goes on describing it in the next sentence ("More times than the pool has
 # connections, then checks a normal request still goes through")
 CHECKS = re.compile(r"\b(checks?|verif(y|ies)|expects?|confirms?|asserts?|should (get|see|return))\b")
@@ -156,9 +157,12 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
                               and (m.sentence not in told or IMPACT_CUE.search(texts[_pos(sentences, m.sentence)])))]
     # a test sentence describes the check, not the diagnosis ("call it ... until the pool empties",
     # "assert it answers quickly, not wait forever")
+    # ... so is the test a run-on sentence turns to after a comma ("..., and then a test where
+    # the avatar client starts rejecting"): the diagnosis must be said before it
     for name in ("symptom", "root_cause"):
         if name in out:
-            out[name] = [m for m in out[name] if m.sentence not in tested]
+            out[name] = [m for m in out[name] if m.sentence not in tested
+                         and not _only_in_its_test(m, sentences[_pos(sentences, m.sentence)].text, synonyms, ratio, vocab)]
     # "we'd never sell more than we have" after the remedy is what stops happening: the impact
     if "symptom" in out:
         out["symptom"] = [m for m in out["symptom"]
@@ -238,7 +242,10 @@ def _outcomes(sentences: Sequence, texts: list[str], out: Mapping[str, list[Poin
                 or sentences[i].index in remedies or sentences[i].index in told \
                 or EXPLAINS.search(text):
             continue
-        if OUTCOME_CUE.search(text) and STAKE.search(text):
+        # (a run-on sentence's test tail describes the check, unless an outcome runs on from it)
+        tail = _test_tail(text)
+        said, check = (text, "") if tail is None else (text[:tail], text[tail:])
+        if OUTCOME_CUE.search(said) and STAKE.search(said) or AFTER_A_TEST.search(check) and STAKE.search(check):
             found.append(PointMatch("impact", sentences[i].index, 0.6, "outcome", "(outcome)"))
     return found
 
@@ -275,6 +282,21 @@ def _echoes(sentences: Sequence, texts: list[str], scenario: Scenario,
         if (shared_n and shared_w) or shared_w >= 3:
             found.append(PointMatch("symptom", sentences[i].index, 0.6, "report", "(the report)"))
     return found
+
+
+def _test_tail(text: str) -> int | None:
+    """Where a run-on sentence turns to a test: the first clause after a comma that opens on one."""
+    for m in CLAUSE_BREAK.finditer(text):
+        if TEST_CUE.search(_lower(text[m.end():m.end() + TEST_OPENING_CHARS])):
+            return m.end()
+    return None
+
+
+def _only_in_its_test(m: PointMatch, text: str, synonyms: Synonyms, ratio: float, vocab: frozenset[str]) -> bool:
+    tail = _test_tail(text)
+    if tail is None or m.phrase.startswith("("):
+        return False
+    return match_phrase(m.phrase, hear(text[:tail], synonyms), synonyms, ratio, vocab)[0] == 0
 
 
 def _about_a_test(text: str) -> bool:
