@@ -142,6 +142,15 @@ def test_a_run_on_sentences_test_tail_describes_the_check():
     assert found["root_cause"] and found["impact"]
 
 
+def test_health_checks_after_a_test_are_a_stake_not_the_check_and_pages_are_a_stake():
+    said = ("pbkdf2 sync blocks the event loop. Switch to the async crypto dot pbkdf2. Then a load test: fire fifty "
+            "logins while polling health. Health checks stop failing, other users stop waiting behind logins.")
+    assert _points(said, "js-blocking-event-loop")["impact"]
+    said = ("The slice takes end plus one. Just slice start to end. Table test: twenty five posts, limit ten, walk "
+            "every page. Then pages are the right size and the five hundreds stop.")
+    assert _points(said, "go-slice-off-by-one")["impact"]
+
+
 def test_a_remedy_found_by_meaning_has_its_test_too():
     def fake_meaning(texts, scenario, points=None):  # the model hears the misheard remedy
         return {"fix": [(1, 0.6)]} if "fix" in points else {}

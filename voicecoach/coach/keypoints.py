@@ -51,7 +51,7 @@ OUTCOME_CUE = re.compile(r"\b(that way|this way|net result|as a result|after tha
                          r"protects?|saves?|instead of|gets? exactly|never|shouldn't|otherwise)\b")
 # ... for someone or something the business cares about.
 STAKE = re.compile(r"\b(users?|customers?|clients?|shoppers?|people|support|on-?call|money|revenue|trust|service|"
-                   r"server|process|pod|app|page|endpoint|checkout|database|pool|inventory|stock|dashboard|"
+                   r"server|process|pod|app|pages?|endpoint|checkout|database|pool|inventory|stock|dashboard|"
                    r"alerts?|latency|memory|outages?|downtime|traffic|data|team|finance|accounting|payroll|"
                    r"reports?|sales?|orders?|invoices?|charges?|refunds?|routes?|requests?|responsive|nodes?|system|site|"
                    r"api|prod|production)\b")
@@ -65,7 +65,7 @@ TEST_OPENING_CHARS = 40
 CLAUSE_BREAK = re.compile(r"[,;]\s+")
 # ... and what goes on describing it in the next sentence ("More times than the pool has
 # connections, then checks a normal request still goes through")
-CHECKS = re.compile(r"\b(checks?|verif(y|ies)|expects?|confirms?|asserts?|should (get|see|return))\b")
+CHECKS = re.compile(r"(?<!health )(?<!status )\b(checks?|verif(y|ies)|expects?|confirms?|asserts?|should (get|see|return))\b")
 # An outcome Whisper ran on from a test ("... plus the empty case, so nothing is silently dropped"),
 # not the next step of the test ("then assert no duplicates").
 AFTER_A_TEST = re.compile(r"\b(so|then|that way|which means)\b"
