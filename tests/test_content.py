@@ -151,6 +151,14 @@ def test_health_checks_after_a_test_are_a_stake_not_the_check_and_pages_are_a_st
     assert _points(said, "go-slice-off-by-one")["impact"]
 
 
+def test_the_edge_cases_own_flaw_after_the_remedy_is_no_outcome():
+    said = ("Pages start at one, but the offset is page times twenty. It should be page minus one, times page size. "
+            "The has more check is off too, it compares against total minus one, so it flips to false early and "
+            "the last order's never fetched.")
+    found = _points(said, "py-pagination-off-by-one")
+    assert found["fix"] and found["edge_case"] and not found["impact"]
+
+
 def test_a_remedy_found_by_meaning_has_its_test_too():
     def fake_meaning(texts, scenario, points=None):  # the model hears the misheard remedy
         return {"fix": [(1, 0.6)]} if "fix" in points else {}

@@ -181,6 +181,15 @@ def test_two_words_whisper_wrote_as_one_that_sounds_the_same_still_count():
     assert match_phrase("key per order", hear("keep the order on each try", SYN), SYN)[0] == 0
 
 
+def test_an_operator_follows_its_own_operand():
+    # Whisper ran two sentences together: "total minus one" is no "page minus one", though "page" is said
+    heard = hear("page one begins at offset twenty, and has more compares against total minus one", SYN)
+    assert match_phrase("offset page minus one", heard, SYN)[0] == 0
+    assert match_phrase("offset page minus one", hear("set the offset to page minus one times the size", SYN), SYN)[0] > 0
+    # little words between do not part them: "end is the length, plus one" is end plus one
+    assert match_phrase("end plus one", hear("on the last page end is the length, plus one is beyond it", SYN), SYN)[0] > 0
+
+
 def test_the_race_detector_is_a_tool_not_a_race_condition():
     from voicecoach.coach.keypoints import shared_synonyms
 

@@ -86,6 +86,7 @@ ALREADY = re.compile(r"\balready (?!(\w+ed|paid|sent|done|gone|set|been|taken|ma
 JUST = re.compile(r"\b(just|simply)\b")
 # A sentence that explains how the symptom came about is a diagnosis, not an outcome.
 EXPLAINS = re.compile(r"\b(that's why|which is why|that is why|that's how|which is how|hence|explains)\b")
+EDGE_FLAW = re.compile(r"\b(is|are) (off|wrong|broken)\b")
 MIN_CLAIM_WORDS = 4
 STOPS = re.compile(r"\b(never|stops?|no longer|can't|cannot|can not|won't|no more|anymore|instead of|rather than|prevents?|"
                    r"keeps? (\w+ ){1,3}from|(goes|go|takes? \w+|brings? \w+) (down )?from)\b")
@@ -234,6 +235,8 @@ def _outcomes(sentences: Sequence, texts: list[str], out: Mapping[str, list[Poin
     first_fix = min(_pos(sentences, m.sentence) for m in out["fix"])
     remedies = {m.sentence for m in out["fix"]}
     told = _told(out)  # a diagnosis, not an outcome
+    # ... and so is the edge case's own flaw ("the has more check is off too, ... so it flips to false early")
+    told |= {m.sentence for m in out.get("edge_case", []) if EDGE_FLAW.search(texts[_pos(sentences, m.sentence)])}
     found = []
     for i in range(first_fix + 1, len(sentences)):
         text = texts[i]

@@ -321,6 +321,17 @@ def _operator_inside(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
     return bool(before) and all(any(b in _OPERATORS and b not in want for b in w) for w in before)
 
 
+def _operands_bound(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
+    """An operator of the phrase follows its operand where it was said: "total minus one" is not
+    "page minus one", though the sentence also says "page" (Whisper runs sentences together)."""
+    said = [t for t in sequence if t not in STOPWORDS]
+    for i, op in enumerate(want):
+        if i and op in _OPERATORS and op in said and want[i - 1] in said:
+            if not any(t == op and want[i - 1] in said[max(0, k - 3):k] for k, t in enumerate(said)):
+                return False
+    return True
+
+
 # Numbers and operators carry the meaning of a phrase ("page minus 1", "404"): never optional.
 _EXACT = re.compile(r"^(\d+|minus|plus|times|not)$")
 
@@ -362,7 +373,7 @@ def match_phrase(phrase: str, heard: Heard, synonyms: Synonyms, ratio: float = 0
         else:
             missed_exact = missed_exact or bool(_EXACT.match(t))
     together = said_together(want, by_lemma, heard) and not _operator_after(want, heard.sequence) \
-        and not _operator_inside(want, heard.sequence)
+        and not _operator_inside(want, heard.sequence) and _operands_bound(want, heard.sequence)
     if found == len(unique) and together:
         return confidence, how
     if len(whole) >= 5 and whole in heard.joins and len(spoken_words(phrase)) > 1:
