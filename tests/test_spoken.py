@@ -120,6 +120,8 @@ def test_phrases_match_what_was_said(phrase, text, how):
     ("return 404", "return 200 for everything"),
     ("read file sync", "read the file once at startup"),
     ("lock", "there's no lock around the map"),  # a positive point after a negation
+    # ... three words after it, little words not counted
+    ("request context", "and the Get doesn't carry the incoming request's context either"),
 ])
 def test_phrases_do_not_match_what_was_not_said(phrase, text):
     assert match_phrase(phrase, hear(text, SYN), SYN, terms=TERMS, positive=True)[0] == 0

@@ -247,10 +247,14 @@ def _negated(want: tuple[str, ...], heard: Heard) -> bool:
     if "not" in want:
         return False
     sequence, clause = heard.sequence, heard.clauses or (0,) * len(heard.sequence)
+
+    def after_a_negation(i: int) -> bool:  # within three words before, little words not counted
+        before = [j for j in range(i - 1, -1, -1) if sequence[j] not in STOPWORDS and clause[j] == clause[i]][:3]
+        return any(sequence[j] == "not" for j in before)
+
     for word in want:
         positions = [i for i, t in enumerate(sequence) if t == word]
-        if positions and all(any(sequence[j] == "not" and clause[j] == clause[i] for j in range(max(0, i - 3), i))
-                             for i in positions):
+        if positions and all(after_a_negation(i) for i in positions):
             return True
     return False
 
