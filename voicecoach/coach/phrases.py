@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 from ..config import data_path
 from .scenarios import Scenario
 from .spoken import edit_distance, homophone_numbers, joined, sound_key, sounds_like, spoken_words
+from .operators import EXACT, operators_fit
 from .textmatch import STOPWORDS, tokens
 
 SYNONYMS_FILE = data_path("seeds", "lexicon", "synonyms.toml")
@@ -159,7 +160,7 @@ def _content_positions(heard: Heard) -> dict[str, list[int]]:
 def _foreign(want: tuple[str, ...], where: dict[str, list[int]]) -> set[int]:
     """Places of numbers and operators the phrase lacks: "page minus one times the page size"
     is not "page times page size", "return 500 instead of 404" not "return 404"... between."""
-    return {pos for w, places in where.items() if _EXACT.match(w) and w not in want for pos in places}
+    return {pos for w, places in where.items() if EXACT.match(w) and w not in want for pos in places}
 
 
 def _in_order(want: tuple[str, ...], where: dict[str, list[int]], foreign: set[int], max_between: int = 2) -> bool:
@@ -284,9 +285,6 @@ def _by_sound(target: str, heard: Heard) -> float:
     return best
 
 
-_OPERATORS = frozenset({"plus", "minus", "times"})
-
-
 def _merged(phrase: str, heard: Heard, synonyms: Synonyms) -> frozenset[str]:
     """Tokens of two words of the phrase that Whisper wrote as one word sounding the same, one
     letter apart: "stable keeper order" for "stable key per order". Exact letters keep it to the
@@ -304,40 +302,6 @@ def _merged(phrase: str, heard: Heard, synonyms: Synonyms) -> frozenset[str]:
                 break
     return frozenset(out)
 
-
-def _operator_after(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
-    """The phrase's last word is always followed by an operator the phrase lacks: "posts from
-    start to end plus one" is the bug, not the remedy "slice start to end"."""
-    last = want[-1]
-    after = [sequence[i + 1] if i + 1 < len(sequence) else "" for i, t in enumerate(sequence) if t == last]
-    return bool(after) and all(a in _OPERATORS and a not in want for a in after)
-
-
-def _operator_inside(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
-    """An operator of the phrase always comes right after another operator the phrase lacks:
-    "page minus one times page size" is the remedy, not the bug "page times page size"."""
-    # ("times" is lemmatised to "tim", as "time" is: it counts as the phrase's operator only here,
-    # where another operator must stand right before it)
-    ops = [o for o in want if o in _OPERATORS or o == "tim"]
-    if not ops:
-        return False
-    before = [sequence[max(0, i - 3):i] for i, t in enumerate(sequence) if t == ops[0]]
-    return bool(before) and all(any(b in _OPERATORS and b not in want for b in w) for w in before)
-
-
-def _operands_bound(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
-    """An operator of the phrase follows its operand where it was said: "total minus one" is not
-    "page minus one", though the sentence also says "page" (Whisper runs sentences together)."""
-    said = [t for t in sequence if t not in STOPWORDS]
-    for i, op in enumerate(want):
-        if i and op in _OPERATORS and op in said and want[i - 1] in said:
-            if not any(t == op and want[i - 1] in said[max(0, k - 3):k] for k, t in enumerate(said)):
-                return False
-    return True
-
-
-# Numbers and operators carry the meaning of a phrase ("page minus 1", "404"): never optional.
-_EXACT = re.compile(r"^(\d+|minus|plus|times|not)$")
 
 
 def match_phrase(phrase: str, heard: Heard, synonyms: Synonyms, ratio: float = 0.8,
@@ -375,9 +339,8 @@ def match_phrase(phrase: str, heard: Heard, synonyms: Synonyms, ratio: float = 0
         elif t in (merged := merged if merged is not None else _merged(phrase, heard, synonyms)):
             found, confidence, how = found + 1, min(confidence, 0.7), "sound"
         else:
-            missed_exact = missed_exact or bool(_EXACT.match(t))
-    together = said_together(want, by_lemma, heard) and not _operator_after(want, heard.sequence) \
-        and not _operator_inside(want, heard.sequence) and _operands_bound(want, heard.sequence)
+            missed_exact = missed_exact or bool(EXACT.match(t))
+    together = said_together(want, by_lemma, heard) and operators_fit(want, heard.sequence)
     if found == len(unique) and together:
         return confidence, how
     if len(whole) >= 5 and whole in heard.joins and len(spoken_words(phrase)) > 1:
