@@ -62,6 +62,7 @@ TEST_CUE = re.compile(r"\b(tests?|testing|supertest|stub(bed)?|fake|mocks?|mocke
 # A sentence about a test opens with it ("then a test that...", "test: call it..."); Whisper runs a
 # fast answer into one long sentence, whose test at the end says nothing of its opening.
 TEST_OPENING_CHARS = 40
+# ... or a clause of a run-on sentence opens with it, after a comma (`_test_tail`)
 CLAUSE_BREAK = re.compile(r"[,;]\s+")
 # ... and what goes on describing it in the next sentence ("More times than the pool has
 # connections, then checks a normal request still goes through")

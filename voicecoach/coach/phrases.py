@@ -17,9 +17,9 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 from ..config import data_path
+from .operators import EXACT, operators_fit
 from .scenarios import Scenario
 from .spoken import edit_distance, homophone_numbers, joined, sound_key, sounds_like, spoken_words
-from .operators import EXACT, operators_fit
 from .textmatch import STOPWORDS, tokens
 
 SYNONYMS_FILE = data_path("seeds", "lexicon", "synonyms.toml")
@@ -301,7 +301,6 @@ def _merged(phrase: str, heard: Heard, synonyms: Synonyms) -> frozenset[str]:
                 out.update(synonyms.apply(tokens(f"{a} {b}")))
                 break
     return frozenset(out)
-
 
 
 def match_phrase(phrase: str, heard: Heard, synonyms: Synonyms, ratio: float = 0.8,
