@@ -297,8 +297,9 @@ def _test_tail(text: str) -> int | None:
 
 
 def _only_in_its_test(m: PointMatch, text: str, synonyms: Synonyms, ratio: float, vocab: frozenset[str]) -> bool:
+    """`m` (a phrase match: derived points come later) is heard only in the sentence's test tail."""
     tail = _test_tail(text)
-    if tail is None or m.phrase.startswith("("):
+    if tail is None:
         return False
     return match_phrase(m.phrase, hear(text[:tail], synonyms), synonyms, ratio, vocab)[0] == 0
 

@@ -14,6 +14,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from typing import Iterable, Sequence
 
 from ..config import data_path
@@ -250,8 +251,8 @@ def _negated(want: tuple[str, ...], heard: Heard) -> bool:
     sequence, clause = heard.sequence, heard.clauses or (0,) * len(heard.sequence)
 
     def after_a_negation(i: int) -> bool:  # within three words before, little words not counted
-        before = [j for j in range(i - 1, -1, -1) if sequence[j] not in STOPWORDS and clause[j] == clause[i]][:3]
-        return any(sequence[j] == "not" for j in before)
+        before = (j for j in range(i - 1, -1, -1) if sequence[j] not in STOPWORDS and clause[j] == clause[i])
+        return any(sequence[j] == "not" for j in islice(before, 3))
 
     for word in want:
         positions = [i for i, t in enumerate(sequence) if t == word]
