@@ -159,6 +159,38 @@ def test_the_edge_cases_own_flaw_after_the_remedy_is_no_outcome():
     assert found["fix"] and found["edge_case"] and not found["impact"]
 
 
+def test_a_test_named_by_its_framework_is_a_test():
+    # "a pytest case" is a test: what it seeds and expects is no symptom, and it counts as the test
+    said = ("Change the offset to page minus one, times PAGE SIZE. Then a pytest case: seed twenty one orders, "
+            "page two returns one, and a customer with no orders returns an empty list.")
+    found = _points(said, "py-pagination-off-by-one")
+    assert found["fix"] and found["test"] and not found["symptom"]
+
+
+def test_what_the_remedy_gets_rid_of_is_the_impact():
+    said = ("What jumps out is end plus one in the slice expression. Drop the plus one. "
+            "That gets rid of the duplicate item across pages.")
+    assert _points(said, "go-slice-off-by-one")["impact"]
+
+
+def test_the_expression_a_change_replaces_is_no_diagnosis():
+    # "change X to Y" names X to replace it; it says nothing of what is wrong with it
+    said = "Change posts start colon end plus one to posts start colon end."
+    found = _points(said, "go-slice-off-by-one")
+    assert found["fix"] and not found["root_cause"]
+    assert _points("The slice takes posts start colon end plus one, so one post too many.",
+                   "go-slice-off-by-one")["root_cause"]
+
+
+def test_a_status_code_beside_what_watches_the_codes_is_no_remedy():
+    said = ("Every unhappy path answers two hundred. The app keys transfer sent off the status, and monitoring "
+            "counts five xx, so a failed transfer looks like a good one.")
+    assert not _points(said, "js-wrong-status-code")["fix"]
+    assert _points(said + " I'd send five xx when the ledger fails.", "js-wrong-status-code")["fix"]
+    assert _points("Real status codes, four twenty two for insufficient funds, two oh one on success.",
+                   "js-wrong-status-code")["fix"]  # a remedy said tersely
+
+
 def test_a_remedy_found_by_meaning_has_its_test_too():
     def fake_meaning(texts, scenario, points=None):  # the model hears the misheard remedy
         return {"fix": [(1, 0.6)]} if "fix" in points else {}

@@ -47,6 +47,7 @@ PAIRS = [
     ("created underscore at", "created_at"),
     ("created at", "created_at"),
     ("page minus one", "page - 1"),
+    ("page minus one", "page-1"),
     ("ten seconds", "10 seconds"),
     ("three retries", "3 retries"),
     ("limit one to a hundred", "limit 1 to 100"),
@@ -67,6 +68,7 @@ def test_spoken_and_written_forms_meet(said, written):
 @pytest.mark.parametrize("said,written", [
     ("four oh four", "440"), ("two hundred", "2100"), ("p ninety nine", "p 9 9 x"), ("read file", "readFileSync"),
     ("go test", "go test -race"), ("six hundred", "600000"), ("pbkdf sync", "pbkdf2Sync"),
+    ("utf minus 8", "UTF-8"), ("sha minus 256", "sha-256"),
 ])
 def test_different_forms_stay_apart(said, written):
     s, w = spoken_words(said), spoken_words(written)

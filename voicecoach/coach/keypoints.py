@@ -34,7 +34,7 @@ PROPOSAL_LEAD = re.compile(r"^(so,? |and |then,? |also,? |first,? |second,? |plu
                            r"(it|that|this) should (be|say|read)|(it|that|this) needs to be)\b")
 # A remedy said as an instruction ("Wrap the handler in a try catch ..., so rejections reach the
 # error middleware"): its purpose clause names the defect's topic without saying anything is wrong.
-IMPERATIVE_LEAD = re.compile(r"^(so,? |and |or |then,? |also,? |first,? |just )*(wrap|add|use|replace|move|switch|put|"
+IMPERATIVE_LEAD = re.compile(r"^(so,? |and |or |then,? |also,? |first,? |just )*(wrap|add|use|replace|change|move|switch|put|"
                              r"hold|pass|validate|whitelist|allowlist|clamp|cap|give|build|swap|catch|close|"
                              r"guard|lock|reject|refuse|send|derive|compute|bind|parameteri[sz]e)\b")
 PROPOSAL = re.compile(r"\b(i'd|i would|i'll|we'd|we would|we'll|should|need to|needs to|let's|instead|make sure|"
@@ -48,7 +48,7 @@ IMPACT_CUE = re.compile(r"\b(prevents?|stops?|avoids?|keeps?|means?|no longer|ne
 # An outcome said plainly after the remedy (`_outcomes`): a change ...
 OUTCOME_CUE = re.compile(r"\b(that way|this way|net result|as a result|after that|once that's|with that|then|so|"
                          r"which means|means|stops?|no longer|can't|won't|stays?|keeps?|survives?|anymore|"
-                         r"protects?|saves?|instead of|gets? exactly|never|shouldn't|otherwise)\b")
+                         r"protects?|saves?|instead of|gets? exactly|gets? rid of|goes away|never|shouldn't|otherwise)\b")
 # ... for someone or something the business cares about.
 STAKE = re.compile(r"\b(users?|customers?|clients?|shoppers?|people|support|on-?call|money|revenue|trust|service|"
                    r"server|process|pod|app|pages?|endpoint|checkout|database|pool|inventory|stock|dashboard|"
@@ -57,7 +57,7 @@ STAKE = re.compile(r"\b(users?|customers?|clients?|shoppers?|people|support|on-?
                    r"api|prod|production)\b")
 
 # How a test or a measurement is described; and "there are no tests", which is none.
-TEST_CUE = re.compile(r"\b(tests?|testing|supertest|stub(bed)?|fake|mocks?|mocked|assert(s|ing)?|"
+TEST_CUE = re.compile(r"\b(tests?|testing|supertest|pytest|unittest|junit|jest|stub(bed)?|fake|mocks?|mocked|assert(s|ing)?|"
                       r"reproduce|load test|benchmark|pin (that|it) down|cover (it|that) with)\b")
 # A sentence about a test opens with it ("then a test that...", "test: call it..."); Whisper runs a
 # fast answer into one long sentence, whose test at the end says nothing of its opening.
@@ -85,6 +85,10 @@ HEDGE = re.compile(r"\b(maybe(?! (a |an )?(half|few|couple|around|about|\d|one|t
 # already paid"); unless the sentence goes on to say what to do ("so I just slice ...").
 ALREADY = re.compile(r"\balready (?!(\w+ed|paid|sent|done|gone|set|been|taken|made|spent)\b)\w+")
 JUST = re.compile(r"\b(just|simply)\b")
+# A status code alone ("5xx", "201") said beside what watches the codes describes the dashboard
+# ("monitoring counts five xx"), unless a remedy is proposed; a terse "201 on success" proposes.
+BARE_CODE = re.compile(r"\d(\d\d|xx)")
+WATCHERS = re.compile(r"\b(monitor\w*|dashboards?|alert\w*|graphs?)\b")
 # A sentence that explains how the symptom came about is a diagnosis, not an outcome.
 EXPLAINS = re.compile(r"\b(that's why|which is why|that is why|that's how|which is how|hence|explains)\b")
 EDGE_FLAW = re.compile(r"\b(is|are) (off|wrong|broken)\b")
@@ -142,7 +146,8 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
     out["root_cause"] = [m for m in out.get("root_cause", []) if _states_a_defect(texts[_pos(sentences, m.sentence)])]
     # "start to end already gives you ten items" tells what the code does, not what to do
     if "fix" in out:
-        out["fix"] = [m for m in out["fix"] if not _describes(texts[_pos(sentences, m.sentence)])]
+        out["fix"] = [m for m in out["fix"] if not _describes(texts[_pos(sentences, m.sentence)])
+                      and not (BARE_CODE.fullmatch(m.phrase) and _watched(texts[_pos(sentences, m.sentence)]))]
     if "root_cause" not in {p.name for p in scenario.key_points}:
         del out["root_cause"]
     # "the pod runs out of memory" states the symptom; "so memory stays bounded" is the impact
@@ -323,6 +328,10 @@ def _lower(text: str) -> str:
 def _states_a_defect(text: str) -> bool:
     """Not a proposal, or a proposal that also says what is wrong ("I'd lock it, because ...")."""
     return not (PROPOSAL_LEAD.search(text) or IMPERATIVE_LEAD.search(text)) or bool(DEFECT_CUE.search(text))
+
+
+def _watched(text: str) -> bool:
+    return bool(WATCHERS.search(text)) and not (PROPOSAL.search(text) or IMPERATIVE_LEAD.search(text))
 
 
 def _describes(text: str) -> bool:

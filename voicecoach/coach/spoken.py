@@ -50,6 +50,8 @@ def raw_words(text: str) -> list[str]:
     text = text.replace("\u2019", "'")
     text = re.sub(r"(?<=\d)\s?,\s?(?=\d{3}\b)", "", text)  # 600,000 and Whisper's "600 ,000"
     text = re.sub(r"(?<=\w)\s+-\s+(?=\w)", " minus ", text).replace("+", " plus ")  # page - 1, n+1
+    # "page minus one" written "page-1" (but UTF-8, SHA-256 and go-2 stay names)
+    text = re.sub(r"(?<=[a-z])-(?=1\b)", " minus ", text)
     out: list[str] = []
     for token in _WORD.findall(text):
         if token == "%":
