@@ -155,6 +155,9 @@ def test_a_real_word_is_not_a_near_miss_of_a_term():
     terms = term_joins(["deadline", "mutex"])
     # "totally" sounds one edit from "deadline"; Whisper wrote a real word, so it is that word
     assert match_phrase("deadline", hear("I'm not totally sure", SYN), SYN, terms=terms)[0] == 0
+    # a plain word of the trade is that word ("order history" is not has_more)
+    assert match_phrase("has_more", hear("nothing drops out of their order history", SYN), SYN,
+                        terms=term_joins(["has_more"]))[0] == 0
     # split into words Whisper knows, a term it did not know still counts by sound
     assert match_phrase("mutex", hear("guard it with one new decks", SYN), SYN, terms=terms)[0] > 0
 

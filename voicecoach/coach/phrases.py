@@ -48,7 +48,8 @@ def shared_synonyms() -> tuple[tuple[str, ...], ...]:
 def lexicon_words() -> frozenset[str]:
     """Every word of the shared code-review lexicon (synonym groups and defect kinds): words of the
     trade, which a speaker says as such ("database" is never a misheard "data race")."""
-    phrases = [p for g in shared_synonyms() for p in g] + list(lexicon().get("defects", []))
+    phrases = [p for g in shared_synonyms() for p in g] + list(lexicon().get("defects", [])) \
+        + list(lexicon().get("plain", []))
     return frozenset(w for p in phrases for w in re.findall(r"[a-z]+", p.lower()) if len(w) >= 4)
 
 
