@@ -191,6 +191,31 @@ def test_a_status_code_beside_what_watches_the_codes_is_no_remedy():
                    "js-wrong-status-code")["fix"]  # a remedy said tersely
 
 
+def test_better_still_opens_a_proposal_and_a_check_is_a_test():
+    # "Better still, push it into the database" proposes; it diagnoses nothing
+    said = ("I'd put a mutex around the check and the decrement. Better still, push it into the database as one "
+            "conditional update and look at rows affected.")
+    assert not _points(said, "go-inventory-race")["root_cause"]
+    said = ("The key derivation runs synchronously on the event loop, so nothing else gets served. Move it off the "
+            "loop with the async crypto dot pbkdf2. Then write a check where you hit login concurrently and "
+            "measure health latency.")
+    found = _points(said, "js-blocking-event-loop")
+    assert found["test"] and not found["impact"]  # the latency the check measures is no outcome
+
+
+def test_an_instruction_after_the_remedy_is_no_outcome():
+    said = ("Use the async crypto dot pbkdf2. And move the read file sync out of the handler; load it once at "
+            "startup and keep it in memory.")
+    assert not _points(said, "js-blocking-event-loop")["impact"]
+
+
+def test_what_shouldnt_happen_after_the_remedy_is_the_impact_not_the_symptom():
+    said = ("pbkdf2 sync blocks the event loop. Use the async crypto dot pbkdf2. "
+            "One feature's traffic shouldn't make health checks slow for the whole API.")
+    found = _points(said, "js-blocking-event-loop")
+    assert found["impact"] and not found["symptom"]
+
+
 def test_a_remedy_found_by_meaning_has_its_test_too():
     def fake_meaning(texts, scenario, points=None):  # the model hears the misheard remedy
         return {"fix": [(1, 0.6)]} if "fix" in points else {}
@@ -395,7 +420,7 @@ def test_wrong_bug_only_when_another_defect_is_named():
     assert right["fix_matches"] is not False
 
 
-@pytest.mark.parametrize("split", ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10"])
+@pytest.mark.parametrize("split", ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11"])
 def test_paraphrased_good_answers_never_get_the_wrong_bug_and_outrank_the_flawed(split):
     cfg = load_config()
     by_scenario: dict[str, list[tuple[dict, dict]]] = {}

@@ -217,6 +217,13 @@ def test_a_plural_of_capitals_is_one_word():
 
 
 
+def test_zero_before_a_remedy_negates_it():
+    said = "an empty client struct, which means zero timeout"
+    assert match_phrase("timeout", hear(said, SYN), SYN, positive=True)[0] == 0
+    assert match_phrase("timeout", hear("give the client a timeout", SYN), SYN, positive=True)[0] > 0
+    assert match_phrase("zero based", hear("the client sends zero based pages", SYN), SYN, positive=True)[0] > 0
+
+
 def test_a_negation_reaches_to_the_end_of_its_clause():
     syn = Synonyms([["idempotency key", "dedup key"]])
     assert match_phrase("idempotency key", hear("there's no idempotency key", syn), syn, positive=True)[0] == 0

@@ -34,7 +34,8 @@ PROPOSAL_LEAD = re.compile(r"^(so,? |and |then,? |also,? |first,? |second,? |plu
                            r"(it|that|this) should (be|say|read)|(it|that|this) needs to be)\b")
 # A remedy said as an instruction ("Wrap the handler in a try catch ..., so rejections reach the
 # error middleware"): its purpose clause names the defect's topic without saying anything is wrong.
-IMPERATIVE_LEAD = re.compile(r"^(so,? |and |or |then,? |also,? |first,? |just )*(wrap|add|use|replace|change|move|switch|put|"
+IMPERATIVE_LEAD = re.compile(r"^(so,? |and |or |then,? |also,? |first,? |just |better still,? |better yet,? |even better,? )*"
+                             r"(wrap|add|use|replace|change|push|move|switch|put|"
                              r"hold|pass|validate|whitelist|allowlist|clamp|cap|give|build|swap|catch|close|"
                              r"guard|lock|reject|refuse|send|derive|compute|bind|parameteri[sz]e)\b")
 PROPOSAL = re.compile(r"\b(i'd|i would|i'll|we'd|we would|we'll|should|need to|needs to|let's|instead|make sure|"
@@ -57,7 +58,7 @@ STAKE = re.compile(r"\b(users?|customers?|clients?|shoppers?|people|support|on-?
                    r"api|prod|production)\b")
 
 # How a test or a measurement is described; and "there are no tests", which is none.
-TEST_CUE = re.compile(r"\b(tests?|testing|supertest|pytest|unittest|junit|jest|stub(bed)?|fake|mocks?|mocked|assert(s|ing)?|"
+TEST_CUE = re.compile(r"\b((write|add) a check|a check (where|that)|tests?|testing|supertest|pytest|unittest|junit|jest|stub(bed)?|fake|mocks?|mocked|assert(s|ing)?|"
                       r"reproduce|load test|benchmark|pin (that|it) down|cover (it|that) with)\b")
 # A sentence about a test opens with it ("then a test that...", "test: call it..."); Whisper runs a
 # fast answer into one long sentence, whose test at the end says nothing of its opening.
@@ -93,7 +94,7 @@ WATCHERS = re.compile(r"\b(monitor\w*|dashboards?|alert\w*|graphs?)\b")
 EXPLAINS = re.compile(r"\b(that's why|which is why|that is why|that's how|which is how|hence|explains)\b")
 EDGE_FLAW = re.compile(r"\b(is|are) (off|wrong|broken)\b")
 MIN_CLAIM_WORDS = 4
-STOPS = re.compile(r"\b(never|stops?|no longer|can't|cannot|can not|won't|no more|anymore|instead of|rather than|prevents?|"
+STOPS = re.compile(r"\b(never|stops?|no longer|can't|cannot|can not|won't|shouldn't|no more|anymore|instead of|rather than|prevents?|"
                    r"keeps? (\w+ ){1,3}from|(goes|go|takes? \w+|brings? \w+) (down )?from)\b")
 
 
@@ -246,8 +247,8 @@ def _outcomes(sentences: Sequence, texts: list[str], out: Mapping[str, list[Poin
     found = []
     for i in range(first_fix + 1, len(sentences)):
         text = texts[i]
-        if PROPOSAL_LEAD.search(text) or _about_a_test(text) or sentences[i].index in guesses \
-                or _about_a_test(texts[i - 1]) and CHECKS.search(text) \
+        if PROPOSAL_LEAD.search(text) or IMPERATIVE_LEAD.search(text) or _about_a_test(text) \
+                or sentences[i].index in guesses or _about_a_test(texts[i - 1]) and CHECKS.search(text) \
                 or sentences[i].index in remedies or sentences[i].index in told \
                 or EXPLAINS.search(text):
             continue

@@ -253,7 +253,9 @@ def _negated(want: tuple[str, ...], heard: Heard) -> bool:
 
     def after_a_negation(i: int) -> bool:  # within three words before, little words not counted
         before = (j for j in range(i - 1, -1, -1) if sequence[j] not in STOPWORDS and clause[j] == clause[i])
-        return any(sequence[j] == "not" for j in islice(before, 3))
+        # ... or right after "zero" ("zero timeout" is no timeout; "zero based" is a phrase of its own)
+        return any(sequence[j] == "not" for j in islice(before, 3)) \
+            or i > 0 and sequence[i - 1] == "0" and "0" not in want
 
     for word in want:
         positions = [i for i, t in enumerate(sequence) if t == word]
