@@ -34,10 +34,10 @@ PROPOSAL_LEAD = re.compile(r"^(so,? |and |then,? |also,? |first,? |second,? |plu
                            r"(it|that|this) should (be|say|read)|(it|that|this) needs to be)\b")
 # A remedy said as an instruction ("Wrap the handler in a try catch ..., so rejections reach the
 # error middleware"): its purpose clause names the defect's topic without saying anything is wrong.
-IMPERATIVE_LEAD = re.compile(r"^(so,? |and |or |then,? |also,? |first,? |just |better still,? |better yet,? |even better,? )*"
-                             r"(wrap|add|use|replace|change|push|move|switch|put|"
-                             r"hold|pass|validate|whitelist|allowlist|clamp|cap|give|build|swap|catch|close|"
-                             r"guard|lock|reject|refuse|send|derive|compute|bind|parameteri[sz]e)\b")
+IMPERATIVE_LEAD = re.compile(r"^(so,? |and |or |then,? |also,? |first,? |just |better (still|yet),? |even better,? )*"
+                             r"(wrap|add|use|replace|change|push|move|switch|put|hold|pass|validate|whitelist|"
+                             r"allowlist|clamp|cap|give|build|swap|catch|close|guard|lock|reject|refuse|send|derive|"
+                             r"compute|bind|parameteri[sz]e)\b")
 PROPOSAL = re.compile(r"\b(i'd|i would|i'll|we'd|we would|we'll|should|need to|needs to|let's|instead|make sure|"
                       r"have to|has to|would|could|want to|the way to|better to|add|adding|use|using|wrap|move|"
                       r"replace|switch|write|run|cover|assert|check that|test)\b")
@@ -58,8 +58,9 @@ STAKE = re.compile(r"\b(users?|customers?|clients?|shoppers?|people|support|on-?
                    r"api|prod|production)\b")
 
 # How a test or a measurement is described; and "there are no tests", which is none.
-TEST_CUE = re.compile(r"\b((write|add) a check|a check (where|that)|tests?|testing|supertest|pytest|unittest|junit|jest|stub(bed)?|fake|mocks?|mocked|assert(s|ing)?|"
-                      r"reproduce|load test|benchmark|pin (that|it) down|cover (it|that) with)\b")
+TEST_CUE = re.compile(r"\b((write|add) a check|a check (where|that)|tests?|testing|supertest|pytest|unittest|junit|"
+                      r"jest|stub(bed)?|fake|mocks?|mocked|assert(s|ing)?|reproduce|load test|benchmark|"
+                      r"pin (that|it) down|cover (it|that) with)\b")
 # A sentence about a test opens with it ("then a test that...", "test: call it..."); Whisper runs a
 # fast answer into one long sentence, whose test at the end says nothing of its opening.
 TEST_OPENING_CHARS = 40
