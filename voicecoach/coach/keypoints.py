@@ -7,96 +7,25 @@ plus the shared list in seeds/lexicon/synonyms.toml), with the spoken forms of c
 (coach/spoken.py: "read file sync" is readFileSync, "four oh four" is 404). A term of the
 scenario's vocabulary heard only as a near miss by sound ("BBKDF to sync") counts with a lower
 confidence; so does a sentence that says the point in other words when an embedding model is
-configured (coach/meaning.py). Every match reports its confidence and how it was found.
+configured (coach/meaning.py). Every match reports its confidence and how it was found. How a
+sentence sounds (a claim, a proposal, an outcome, a test, a guess) is read by coach/cues.py.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Callable, Iterable, Mapping, Sequence
 
+from .cues import (DEFECT_CUE, PROPOSAL_LEAD, IMPERATIVE_LEAD, PROPOSAL, IMPACT_CUE, OUTCOME_CUE, STAKE, TEST_CUE,
+                   TEST_OPENING_CHARS, CLAUSE_BREAK, CHECKS, AFTER_A_TEST, NO_TEST, HEDGE, ALREADY, JUST, BARE_CODE,
+                   WATCHERS, EXPLAINS, EDGE_FLAW, MIN_CLAIM_WORDS, STOPS)
 from .phrases import (SYNONYMS_FILE, Heard, Synonyms, hear, lexicon, match_phrase, phrase_tokens,  # noqa: F401
                       shared_synonyms, synonyms_for, term_joins)
 from .scenarios import Scenario
 from .textmatch import STOPWORDS, tokens
 
 POSITIVE_POINTS = ("fix", "edge_case", "test")  # said after "no"/"without" they describe the problem
-# What a claim that something is wrong sounds like (a defect term alone may be small talk).
-DEFECT_CUE = re.compile(r"\b(bug|wrong|broken|fails?|never|missing|no(?! matter)|not|nothing|nobody|doesn't|isn't|aren't|can't|without|"
-                        r"different|inconsistent|incorrect|unbounded|arbitrary|trusts?|crash\w*|hangs?|"
-                        r"because|leaks?|lets?|allows?|anyone|unsafe|insecure|exposes?|forgot|lacks?|ignores?|"
-                        r"the (real )?(trouble|issue|culprit|cause)|comes? from|due to|happens?)\b")
-# A sentence that proposes a change, by how it opens; and a word that proposes, anywhere.
-PROPOSAL_LEAD = re.compile(r"^(so,? |and |then,? |also,? |first,? |second,? |plus,? )*(i'd|i've|i would|i'll|we'd|we would|"
-                           r"we should|we need to|you'd|you should|let's|instead|i'd also|make sure|"
-                           r"(it|that|this) should (be|say|read)|(it|that|this) needs to be)\b")
-# A remedy said as an instruction ("Wrap the handler in a try catch ..., so rejections reach the
-# error middleware"): its purpose clause names the defect's topic without saying anything is wrong.
-IMPERATIVE_LEAD = re.compile(r"^(so,? |and |or |then,? |also,? |first,? |just |better (still|yet),? |even better,? )*"
-                             r"(wrap|add|use|replace|change|push|move|switch|put|hold|pass|validate|whitelist|"
-                             r"allowlist|clamp|cap|give|build|swap|catch|close|guard|lock|reject|refuse|send|derive|"
-                             r"compute|bind|parameteri[sz]e)\b")
-PROPOSAL = re.compile(r"\b(i'd|i would|i'll|we'd|we would|we'll|should|need to|needs to|let's|instead|make sure|"
-                      r"have to|has to|would|could|want to|the way to|better to|add|adding|use|using|wrap|move|"
-                      r"replace|switch|write|run|cover|assert|check that|test)\b")
-# What an outcome sounds like: a sentence that also states the symptom needs one for its impact.
-IMPACT_CUE = re.compile(r"\b(prevents?|stops?|avoids?|keeps?|means?|no longer|never again|saves?|reduces?|"
-                        r"improves?|protects?|drops?|falls?|bounds?|caps?|cuts?|instead of|so that|which means|"
-                        r"goes away|go away|becomes?|fails? fast)\b")
-
-# An outcome said plainly after the remedy (`_outcomes`): a change ...
-OUTCOME_CUE = re.compile(r"\b(that way|this way|net result|as a result|after that|once that's|with that|then|so|"
-                         r"which means|means|stops?|no longer|can't|won't|stays?|keeps?|survives?|anymore|"
-                         r"protects?|saves?|instead of|gets? exactly|gets? rid of|goes away|never|shouldn't|otherwise)\b")
-# ... for someone or something the business cares about.
-STAKE = re.compile(r"\b(users?|customers?|clients?|shoppers?|people|support|on-?call|money|revenue|trust|service|"
-                   r"server|process|pod|app|pages?|endpoint|checkout|database|pool|inventory|stock|dashboard|"
-                   r"alerts?|latency|memory|outages?|downtime|traffic|data|team|finance|accounting|payroll|"
-                   r"reports?|sales?|orders?|invoices?|charges?|refunds?|routes?|requests?|responsive|nodes?|system|site|"
-                   r"api|prod|production)\b")
-
-# How a test or a measurement is described; and "there are no tests", which is none.
-TEST_CUE = re.compile(r"\b((write|add) a check|a check (where|that)|tests?|testing|supertest|pytest|unittest|junit|"
-                      r"jest|stub(bed)?|fake|mocks?|mocked|assert(s|ing)?|reproduce|load test|benchmark|"
-                      r"pin (that|it) down|cover (it|that) with)\b")
-# A sentence about a test opens with it ("then a test that...", "test: call it..."); Whisper runs a
-# fast answer into one long sentence, whose test at the end says nothing of its opening.
-TEST_OPENING_CHARS = 40
-# ... or a clause of a run-on sentence opens with it, after a comma (`_test_tail`)
-CLAUSE_BREAK = re.compile(r"[,;]\s+")
-# ... and what goes on describing it in the next sentence ("More times than the pool has
-# connections, then checks a normal request still goes through")
-CHECKS = re.compile(r"(?<!health )(?<!status )\b(checks?|verif(y|ies)|expects?|confirms?|asserts?|should (get|see|return))\b")
-# An outcome Whisper ran on from a test ("... plus the empty case, so nothing is silently dropped"),
-# not the next step of the test ("then assert no duplicates").
-AFTER_A_TEST = re.compile(r"\b(so|then|that way|which means)\b"
-                          r"(?!,? (\w+ ){0,3}(assert|check|verif|expect|call|run|walk|fire|test|benchmark)\w*)"
-                          r"|" + IMPACT_CUE.pattern)
-NO_TEST = re.compile(r"\b(no|without|never|nobody|didn't|don't|isn't)\b[^.]{0,20}\b(tests?|tested|testing)\b")
-
-# A guess rather than a claim.
-# ("maybe half a second" hedges a number, "the same kind of thing" is no hedge)
-HEDGE = re.compile(r"\b(maybe(?! (a |an )?(half|few|couple|around|about|\d|one|two|three|four|five|six|seven|eight|"
-                   r"nine|ten|twenty|thirty|fifty|hundred))|perhaps|i guess|could be|might|not sure|don't know|no idea|"
-                   r"probably|somehow|(?<!same )(?<!this )(?<!that )(?<!what )kind of|sort of|or something|"
-                   r"i feel like|i suppose|not totally|ish|possibly|i wonder|i think|not certain|hard to say|"
-                   r"something (to do with|about)|\w+ stuff|i'd have to (check|look|profile|dig|see))\b|\w-ish\b|\?\s*$")
-# What the code already does ("start to end already gives you ten items"), not a state ("an order
-# already paid"); unless the sentence goes on to say what to do ("so I just slice ...").
-ALREADY = re.compile(r"\balready (?!(\w+ed|paid|sent|done|gone|set|been|taken|made|spent)\b)\w+")
-JUST = re.compile(r"\b(just|simply)\b")
-# A status code alone ("5xx", "201") said beside what watches the codes describes the dashboard
-# ("monitoring counts five xx"), unless a remedy is proposed; a terse "201 on success" proposes.
-BARE_CODE = re.compile(r"\d(\d\d|xx)")
-WATCHERS = re.compile(r"\b(monitor\w*|dashboards?|alert\w*|graphs?)\b")
-# A sentence that explains how the symptom came about is a diagnosis, not an outcome.
-EXPLAINS = re.compile(r"\b(that's why|which is why|that is why|that's how|which is how|hence|explains)\b")
-EDGE_FLAW = re.compile(r"\b(is|are) (off|wrong|broken)\b")
-MIN_CLAIM_WORDS = 4
-STOPS = re.compile(r"\b(never|stops?|no longer|can't|cannot|can not|won't|shouldn't|no more|anymore|instead of|rather than|prevents?|"
-                   r"keeps? (\w+ ){1,3}from|(goes|go|takes? \w+|brings? \w+) (down )?from)\b")
 
 
 @dataclass(frozen=True)
