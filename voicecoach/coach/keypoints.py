@@ -75,10 +75,8 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
     if guesses:  # a rambling answer's guesses: "maybe the repository is caching"
         out = {name: [m for m in found if m.sentence not in guesses or name == "symptom"] for name, found in out.items()}
     out["root_cause"] = [m for m in out.get("root_cause", []) if _states_a_defect(texts[_pos(sentences, m.sentence)])]
-    # "start to end already gives you ten items" tells what the code does, not what to do
     if "fix" in out:
-        out["fix"] = [m for m in out["fix"] if not _describes(texts[_pos(sentences, m.sentence)])
-                      and not (BARE_CODE.fullmatch(m.phrase) and _watched(texts[_pos(sentences, m.sentence)]))]
+        out["fix"] = [m for m in out["fix"] if not _no_remedy(m, texts[_pos(sentences, m.sentence)])]
     if "root_cause" not in {p.name for p in scenario.key_points}:
         del out["root_cause"]
     # "the pod runs out of memory" states the symptom; "so memory stays bounded" is the impact
@@ -261,8 +259,11 @@ def _states_a_defect(text: str) -> bool:
     return not (PROPOSAL_LEAD.search(text) or IMPERATIVE_LEAD.search(text)) or bool(DEFECT_CUE.search(text))
 
 
-def _watched(text: str) -> bool:
-    return bool(WATCHERS.search(text)) and not (PROPOSAL.search(text) or IMPERATIVE_LEAD.search(text))
+def _no_remedy(m: PointMatch, text: str) -> bool:
+    """A remedy's words that propose nothing: "start to end already gives you ten items" tells what
+    the code does; "monitoring counts five xx" what watches the codes."""
+    watched = WATCHERS.search(text) and not (PROPOSAL.search(text) or IMPERATIVE_LEAD.search(text))
+    return _describes(text) or bool(BARE_CODE.fullmatch(m.phrase) and watched)
 
 
 def _describes(text: str) -> bool:

@@ -30,8 +30,9 @@ SYNONYMS_FILE = data_path("seeds", "lexicon", "synonyms.toml")
 
 @lru_cache(maxsize=1)
 def lexicon() -> dict:
-    """seeds/lexicon/synonyms.toml: `groups` (ways of saying the same thing in any code review)
-    and `defects` (kinds of defect); empty when the file cannot be read."""
+    """seeds/lexicon/synonyms.toml: `groups` (ways of saying the same thing in any code review),
+    `defects` (kinds of defect) and `plain` (plain words of the trade); empty when the file cannot
+    be read."""
     try:
         return tomllib.loads(SYNONYMS_FILE.read_text(encoding="utf-8"))
     except OSError:
@@ -46,8 +47,8 @@ def shared_synonyms() -> tuple[tuple[str, ...], ...]:
 
 @lru_cache(maxsize=1)
 def lexicon_words() -> frozenset[str]:
-    """Every word of the shared code-review lexicon (synonym groups and defect kinds): words of the
-    trade, which a speaker says as such ("database" is never a misheard "data race")."""
+    """Every word of the shared code-review lexicon (synonym groups, defect kinds, plain words):
+    words of the trade, which a speaker says as such ("database" is never a misheard "data race")."""
     phrases = [p for g in shared_synonyms() for p in g] + list(lexicon().get("defects", [])) \
         + list(lexicon().get("plain", []))
     return frozenset(w for p in phrases for w in re.findall(r"[a-z]+", p.lower()) if len(w) >= 4)
