@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from labelled.loader import load_labelled, result_for
+from labelled.loader import load_labelled, result_for, timed_words
 from voicecoach.coach.evaluate import coach
 from voicecoach.coach.keypoints import Synonyms, find_points, hear, match_phrase
 from voicecoach.coach.scenarios import get_scenario, load_scenarios
@@ -31,8 +31,6 @@ def paraphrases(split: str) -> list[dict]:
 # ---- paraphrase matcher ----------------------------------------------------------------------
 
 def _points(text: str, scenario_id: str, meaning=None) -> dict[str, bool]:
-    from labelled.loader import timed_words
-
     scenario = get_scenario(scenario_id)
     sentences = split_sentences(timed_words(text))
     return {k: bool(v) for k, v in find_points(sentences, scenario, meaning=meaning).items()}
@@ -214,6 +212,18 @@ def test_what_shouldnt_happen_after_the_remedy_is_the_impact_not_the_symptom():
             "One feature's traffic shouldn't make health checks slow for the whole API.")
     found = _points(said, "js-blocking-event-loop")
     assert found["impact"] and not found["symptom"]
+
+
+def test_a_member_access_whose_dot_was_heard_as_not_still_proposes_the_remedy():
+    # Whisper's "sync, not mutex" for "sync dot Mutex" (sync.Mutex is in the scenario's vocabulary)
+    said = ("Two buyers both read a hundred and both pass the check. I'd put a sync, not mutex on the store "
+            "and hold it across the read and the decrement.")
+    terms = scenario_terms(get_scenario("go-inventory-race"), None)
+    sentences = split_sentences(timed_words(said))
+    found = find_points(sentences, get_scenario("go-inventory-race"), terms=terms)
+    assert found["fix"]
+    # a real negation stays one: "no mutex" describes the defect
+    assert not _points("There's no mutex on the store, so two buyers both pass the check.", "go-inventory-race")["fix"]
 
 
 def test_a_remedy_found_by_meaning_has_its_test_too():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from voicecoach.coach.keypoints import Synonyms, hear, match_phrase, term_joins
-from voicecoach.coach.spoken import homophone_numbers, sounds_like, spoken_words
+from voicecoach.coach.spoken import dotted_pairs, homophone_numbers, restore_dots, sounds_like, spoken_words
 
 # (what Whisper may write for what was said, how the code or the key point writes it)
 PAIRS = [
@@ -232,3 +232,14 @@ def test_a_negation_reaches_to_the_end_of_its_clause():
                         syn, positive=True)[0] > 0
     assert spoken_words("600,000 rounds") == ("600000", "rounds")
     assert match_phrase("lock", hear("without a lock, 600,000 requests race", SYN), SYN, positive=True)[0] == 0
+
+
+def test_a_dot_whisper_wrote_as_not_is_put_back_only_inside_a_member_access():
+    pairs = dotted_pairs(("sync.Mutex", "crypto.pbkdf2Sync(password)", "if order.status == 'paid':"))
+    assert pairs == {("sync", "mutex"), ("crypto", "pbkdf"), ("order", "status")}
+    assert restore_dots("put a sync, not mutex on the store", pairs) == "put a sync dot mutex on the store"
+    assert restore_dots("use crypto not pbkdf2 instead", pairs) == "use crypto dot pbkdf2 instead"
+    assert restore_dots("if order not status is paid", pairs) == "if order dot status is paid"
+    for said in ("use the client, not the server", "sync, not really", "not mutex at all", "the order, not this"):
+        assert restore_dots(said, pairs) == said
+    assert restore_dots("sync, not mutex", frozenset()) == "sync, not mutex"

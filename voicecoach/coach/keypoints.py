@@ -13,7 +13,7 @@ sentence sounds (a claim, a proposal, an outcome, a test, a guess) is read by co
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, is_dataclass, replace
 from functools import lru_cache
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -23,6 +23,7 @@ from .cues import (DEFECT_CUE, PROPOSAL_LEAD, IMPERATIVE_LEAD, PROPOSAL, IMPACT_
 from .phrases import (SYNONYMS_FILE, Heard, Synonyms, hear, lexicon, match_phrase, phrase_tokens,  # noqa: F401
                       shared_synonyms, synonyms_for, term_joins)
 from .scenarios import Scenario
+from .spoken import dotted_pairs, restore_dots
 from .textmatch import STOPWORDS, tokens
 
 POSITIVE_POINTS = ("fix", "edge_case", "test")  # said after "no"/"without" they describe the problem
@@ -51,7 +52,9 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
     """For each key point, its matches (best first per sentence). A fix, edge case or test heard
     only after a negation ("there's no lock") describes the problem, so it does not count."""
     synonyms = synonyms_for(scenario)
+    terms = tuple(terms)
     vocab = term_joins(terms)
+    sentences = _dots_restored(sentences, scenario, terms)
     heard = [hear(s.text, synonyms) for s in sentences]
     out: dict[str, list[PointMatch]] = {}
     for point in scenario.key_points:
@@ -131,6 +134,17 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
                     PointMatch(name, sentences[index].index, round(score, 2), "meaning", "(reference)"))
         if "fix" in missing and out.get("fix"):  # a remedy the words missed has its test and outcome too
             _derived(sentences, texts, out, guesses, {n for n in missing - {"fix"} if not out.get(n)})
+    return out
+
+
+def _dots_restored(sentences: Sequence, scenario: Scenario, terms: tuple[str, ...]) -> Sequence:
+    """Sentences with a "dot" Whisper wrote as "not" put back (spoken.restore_dots), so that "a
+    sync, not mutex on the store" proposes the mutex instead of negating it."""
+    pairs = dotted_pairs((scenario.snippet, *terms))
+    out = []
+    for s in sentences:
+        text = restore_dots(s.text, pairs)
+        out.append(s if text == s.text or not is_dataclass(s) else replace(s, text=text))
     return out
 
 

@@ -223,3 +223,39 @@ def sounds_like(target: str, heard: str) -> float:
     if d <= 1 or (d <= 2 and len(a) >= 8):
         return 0.5
     return 0.0
+
+
+# ---- "dot" heard as "not" --------------------------------------------------------------------
+
+_DOTTED = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)")
+_NOT_BETWEEN = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)(,? not )([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@lru_cache(maxsize=64)
+def dotted_pairs(texts: tuple[str, ...]) -> frozenset[tuple[str, str]]:
+    """The member accesses of code and terms, as the words either side of the dot: sync.Mutex ->
+    ("sync", "mutex"), crypto.pbkdf2Sync -> ("crypto", "pbkdf"), order.status -> ("order", "status")."""
+    out = set()
+    for text in texts:
+        for a, b in _DOTTED.findall(text):
+            left, right = raw_words(a), raw_words(b)
+            if left and right:
+                out.add((left[-1], right[0]))
+    return frozenset(out)
+
+
+def restore_dots(text: str, pairs: frozenset[tuple[str, str]]) -> str:
+    """Whisper often writes the "dot" of a member said aloud as "not" ("put a sync, not mutex on
+    the store", "use crypto, not pbkdf2"): read as a negation it cancels the very remedy named.
+    Where the words either side are a member access of the scenario (`dotted_pairs`), the "not"
+    is a dot; "use the client, not the server" is left alone."""
+    if not pairs or " not " not in text:
+        return text
+
+    def put_dot(m: re.Match) -> str:
+        left, right = raw_words(m.group(1)), raw_words(m.group(3))
+        if left and right and (left[-1], right[0]) in pairs:
+            return f"{m.group(1)} dot {m.group(3)}"
+        return m.group(0)
+
+    return _NOT_BETWEEN.sub(put_dot, text)
