@@ -226,6 +226,13 @@ def test_a_member_access_whose_dot_was_heard_as_not_still_proposes_the_remedy():
     assert not _points("There's no mutex on the store, so two buyers both pass the check.", "go-inventory-race")["fix"]
 
 
+def test_what_a_proposal_prevents_is_no_diagnosis_but_its_reason_is():
+    said = "Second, give the tax client a Timeout too, so nothing else using it can wait forever."
+    assert not _points(said, "go-missing-timeout")["root_cause"]
+    said = "Give the tax client a timeout, because without one the call waits forever, so checkout hangs."
+    assert _points(said, "go-missing-timeout")["root_cause"]
+
+
 def test_a_remedy_found_by_meaning_has_its_test_too():
     def fake_meaning(texts, scenario, points=None):  # the model hears the misheard remedy
         return {"fix": [(1, 0.6)]} if "fix" in points else {}

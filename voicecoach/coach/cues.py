@@ -12,18 +12,22 @@ DEFECT_CUE = re.compile(r"\b(bug|wrong|broken|fails?|never|missing|no(?! matter)
                         r"because|leaks?|lets?|allows?|anyone|unsafe|insecure|exposes?|forgot|lacks?|ignores?|"
                         r"the (real )?(trouble|issue|culprit|cause)|comes? from|due to|happens?)\b")
 # A sentence that proposes a change, by how it opens; and a word that proposes, anywhere.
-PROPOSAL_LEAD = re.compile(r"^(so,? |and |then,? |also,? |first,? |second,? |plus,? )*(i'd|i've|i would|i'll|we'd|we would|"
+PROPOSAL_LEAD = re.compile(r"^(so,? |and |then,? |also,? |first,? |second,? |third,? |next,? |finally,? |plus,? )*(i'd|i've|i would|i'll|we'd|we would|"
                            r"we should|we need to|you'd|you should|let's|instead|i'd also|make sure|"
                            r"(it|that|this) should (be|say|read)|(it|that|this) needs to be)\b")
 # A remedy said as an instruction ("Wrap the handler in a try catch ..., so rejections reach the
 # error middleware"): its purpose clause names the defect's topic without saying anything is wrong.
-IMPERATIVE_LEAD = re.compile(r"^(so,? |and |or |then,? |also,? |first,? |just |better (still|yet),? |even better,? )*"
+IMPERATIVE_LEAD = re.compile(r"^(so,? |and |or |then,? |also,? |first,? |second,? |third,? |next,? |finally,? |just |"
+                             r"better (still|yet),? |even better,? )*"
                              r"(wrap|add|use|replace|change|push|move|switch|put|hold|pass|validate|whitelist|"
                              r"allowlist|clamp|cap|give|build|swap|catch|close|guard|lock|reject|refuse|send|derive|"
                              r"compute|bind|parameteri[sz]e)\b")
 PROPOSAL = re.compile(r"\b(i'd|i would|i'll|we'd|we would|we'll|should|need to|needs to|let's|instead|make sure|"
                       r"have to|has to|would|could|want to|the way to|better to|add|adding|use|using|wrap|move|"
                       r"replace|switch|write|run|cover|assert|check that|test)\b")
+# Where a proposal turns to its purpose ("give the client a timeout, so nothing waits forever"):
+# what is wrong must be said before it, or the sentence only says what the remedy prevents.
+PURPOSE = re.compile(r"(?<=\S)(,\s*|\s+)(so that|so|that way|which means)\b")
 # What an outcome sounds like: a sentence that also states the symptom needs one for its impact.
 IMPACT_CUE = re.compile(r"\b(prevents?|stops?|avoids?|keeps?|means?|no longer|never again|saves?|reduces?|"
                         r"improves?|protects?|drops?|falls?|bounds?|caps?|cuts?|instead of|so that|which means|"

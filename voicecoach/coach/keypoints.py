@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from .cues import (DEFECT_CUE, PROPOSAL_LEAD, IMPERATIVE_LEAD, PROPOSAL, IMPACT_CUE, OUTCOME_CUE, STAKE, TEST_CUE,
                    TEST_OPENING_CHARS, CLAUSE_BREAK, CHECKS, AFTER_A_TEST, NO_TEST, HEDGE, ALREADY, JUST, BARE_CODE,
-                   WATCHERS, EXPLAINS, EDGE_FLAW, MIN_CLAIM_WORDS, STOPS)
+                   WATCHERS, EXPLAINS, EDGE_FLAW, MIN_CLAIM_WORDS, STOPS, PURPOSE)
 from .phrases import (SYNONYMS_FILE, Heard, Synonyms, hear, lexicon, match_phrase, phrase_tokens,  # noqa: F401
                       shared_synonyms, synonyms_for, term_joins)
 from .scenarios import Scenario
@@ -269,8 +269,12 @@ def _lower(text: str) -> str:
 
 
 def _states_a_defect(text: str) -> bool:
-    """Not a proposal, or a proposal that also says what is wrong ("I'd lock it, because ...")."""
-    return not (PROPOSAL_LEAD.search(text) or IMPERATIVE_LEAD.search(text)) or bool(DEFECT_CUE.search(text))
+    """Not a proposal, or a proposal that also says what is wrong ("I'd lock it, because ..."),
+    before it turns to its purpose ("..., so nothing can wait forever" is what the remedy prevents)."""
+    if not (PROPOSAL_LEAD.search(text) or IMPERATIVE_LEAD.search(text)):
+        return True
+    purpose = PURPOSE.search(text)
+    return bool(DEFECT_CUE.search(text[:purpose.start()] if purpose else text))
 
 
 def _no_remedy(m: PointMatch, text: str) -> bool:
