@@ -231,6 +231,10 @@ def test_what_a_proposal_prevents_is_no_diagnosis_but_its_reason_is():
     assert not _points(said, "go-missing-timeout")["root_cause"]
     said = "Give the tax client a timeout, because without one the call waits forever, so checkout hangs."
     assert _points(said, "go-missing-timeout")["root_cause"]
+    # an instruction opened by "set", "make", "return" ... proposes too
+    said = "Set offset equal to open paren page minus one close paren times page size."
+    found = _points(said, "py-pagination-off-by-one")
+    assert found["fix"] and not found["root_cause"]
 
 
 def test_a_remedy_found_by_meaning_has_its_test_too():
