@@ -235,6 +235,12 @@ def test_what_a_proposal_prevents_is_no_diagnosis_but_its_reason_is():
     said = "Set offset equal to open paren page minus one close paren times page size."
     found = _points(said, "py-pagination-off-by-one")
     assert found["fix"] and not found["root_cause"]
+    # ... also after a fragment Whisper ran on from the sentence before; after a claim it is a next step
+    said = "NewRequestWithContext, second, give the tax client a timeout too, so nothing else using it can wait forever."
+    assert not _points(said, "go-missing-timeout")["root_cause"]
+    said = ("Then it slices ten plus one, and since the upper bound is exclusive you get one extra, and at the "
+            "tail you go one past the array, drop the plus one.")
+    assert _points(said, "go-slice-off-by-one")["root_cause"]
 
 
 def test_a_remedy_found_by_meaning_has_its_test_too():

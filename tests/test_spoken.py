@@ -243,3 +243,8 @@ def test_a_dot_whisper_wrote_as_not_is_put_back_only_inside_a_member_access():
     for said in ("use the client, not the server", "sync, not really", "not mutex at all", "the order, not this"):
         assert restore_dots(said, pairs) == said
     assert restore_dots("sync, not mutex", frozenset()) == "sync, not mutex"
+    # a one-letter receiver said aloud ("r" as "are"), unless "are" follows its subject
+    pairs = dotted_pairs(("ctx := r.Context()",))
+    assert restore_dots("checkout passes are not context through", pairs) == "checkout passes are dot context through"
+    assert restore_dots("we are not context aware", pairs) == "we are not context aware"
+    assert restore_dots("_ not context", pairs) == "_ not context"

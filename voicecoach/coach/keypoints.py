@@ -271,7 +271,11 @@ def _lower(text: str) -> str:
 def _states_a_defect(text: str) -> bool:
     """Not a proposal, or a proposal that also says what is wrong ("I'd lock it, because ..."),
     before it turns to its purpose ("..., so nothing can wait forever" is what the remedy prevents)."""
-    if not (PROPOSAL_LEAD.search(text) or IMPERATIVE_LEAD.search(text)):
+    # a proposal opens the sentence, or a clause after a fragment Whisper ran on from the last one
+    # ("NewRequestWithContext, second, give the client a timeout"); after a claim it is a new step
+    clauses = CLAUSE_BREAK.split(text)
+    lead = next((k for k, c in enumerate(clauses) if PROPOSAL_LEAD.search(c) or IMPERATIVE_LEAD.search(c)), None)
+    if lead is None or len(" ".join(clauses[:lead]).split()) >= MIN_CLAIM_WORDS:
         return True
     purpose = PURPOSE.search(text)
     return bool(DEFECT_CUE.search(text[:purpose.start()] if purpose else text))

@@ -227,6 +227,9 @@ def sounds_like(target: str, heard: str) -> float:
 
 # ---- "dot" heard as "not" --------------------------------------------------------------------
 
+# one-letter receivers as Whisper writes them said aloud: "are not context" is r.Context()
+LETTER_NAMES = {"are": "r", "see": "c", "why": "y", "you": "u", "tea": "t", "pea": "p", "bee": "b", "queue": "q"}
+_SUBJECTS = frozenset("we they you these those who which that there i".split())  # "we are not ..." is English
 _DOTTED = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)")
 _NOT_BETWEEN = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)(,? not )([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -248,13 +251,18 @@ def restore_dots(text: str, pairs: frozenset[tuple[str, str]]) -> str:
     """Whisper often writes the "dot" of a member said aloud as "not" ("put a sync, not mutex on
     the store", "use crypto, not pbkdf2"): read as a negation it cancels the very remedy named.
     Where the words either side are a member access of the scenario (`dotted_pairs`), the "not"
-    is a dot; "use the client, not the server" is left alone."""
+    is a dot ("passes are not context through": r.Context); "use the client, not the server" and
+    "we are not context aware" are left alone."""
     if not pairs or " not " not in text:
         return text
 
     def put_dot(m: re.Match) -> str:
         left, right = raw_words(m.group(1)), raw_words(m.group(3))
-        if left and right and (left[-1], right[0]) in pairs:
+        if not left or not right:
+            return m.group(0)
+        before = m.string[:m.start()].split()[-1:]
+        letter = LETTER_NAMES.get(left[-1]) if not (before and before[0].lower() in _SUBJECTS) else None
+        if (left[-1], right[0]) in pairs or (letter, right[0]) in pairs:
             return f"{m.group(1)} dot {m.group(3)}"
         return m.group(0)
 
