@@ -205,6 +205,8 @@ def test_an_instruction_after_the_remedy_is_no_outcome():
     said = ("Use the async crypto dot pbkdf2. And move the read file sync out of the handler; load it once at "
             "startup and keep it in memory.")
     assert not _points(said, "js-blocking-event-loop")["impact"]
+    said = "Use the async crypto dot pbkdf2. Load it, once at startup and keep it in memory."
+    assert not _points(said, "js-blocking-event-loop")["impact"]
 
 
 def test_what_shouldnt_happen_after_the_remedy_is_the_impact_not_the_symptom():

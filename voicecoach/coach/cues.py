@@ -21,7 +21,7 @@ IMPERATIVE_LEAD = re.compile(r"^(so,? |and |or |then,? |also,? |first,? |second,
                              r"better (still|yet),? |even better,? )*"
                              r"(wrap|add|use|replace|change|push|move|switch|put|hold|pass|validate|whitelist|"
                              r"allowlist|clamp|cap|give|build|swap|catch|close|guard|lock|reject|refuse|send|derive|"
-                             r"compute|bind|parameteri[sz]e|set|make|return|drop|rewrite|generate|store|parse|call)\b")
+                             r"compute|bind|parameteri[sz]e|set|make|return|drop|rewrite|generate|store|parse|call|load|keep|cache|read)\b")
 PROPOSAL = re.compile(r"\b(i'd|i would|i'll|we'd|we would|we'll|should|need to|needs to|let's|instead|make sure|"
                       r"have to|has to|would|could|want to|the way to|better to|add|adding|use|using|wrap|move|"
                       r"replace|switch|write|run|cover|assert|check that|test)\b")
