@@ -52,6 +52,8 @@ def raw_words(text: str) -> list[str]:
     text = re.sub(r"(?<=\w)\s+-\s+(?=\w)", " minus ", text).replace("+", " plus ")  # page - 1, n+1
     # "page minus one" written "page-1" (but UTF-8, SHA-256 and go-2 stay names)
     text = re.sub(r"(?<=[a-z])-(?=1\b)", " minus ", text)
+    # "four xx" is the Roman numeral XX to Whisper: "four Roman 20", "five-rowman 20" are 4xx, 5xx
+    text = re.sub(r"\b(?:roman|rowman)[\s-]*(?:20|twenty)\b", " xx", text, flags=re.IGNORECASE)
     out: list[str] = []
     for token in _WORD.findall(text):
         if token == "%":
