@@ -180,6 +180,16 @@ def test_a_near_miss_by_sound_is_about_as_long_as_the_term_and_never_holds_a_lit
     assert match_phrase("end plus one", hear("the slice takes and plus one", SYN), SYN, terms=terms)[0] > 0
 
 
+def test_words_nearer_another_term_of_the_scenario_are_that_term():
+    terms = term_joins(["SimpleDateFormat", "DateTimeFormatter"])
+    # "simple date formatter" is the culprit misheard, not the remedy
+    said = hear("Also, SimpleDateFormatter, it is not thread-safe.", SYN)
+    assert match_phrase("DateTimeFormatter", said, SYN, terms=terms)[0] == 0
+    # the remedy said near its own name still counts by sound
+    assert match_phrase("DateTimeFormatter", hear("switch to a date time formatted instead", SYN), SYN,
+                        terms=terms)[0] > 0
+
+
 def test_two_words_whisper_wrote_as_one_that_sounds_the_same_still_count():
     # "key per" heard as "keeper": the same sound, one letter apart
     c, how = match_phrase("key per order", hear("pass a stable keeper order on each try", SYN), SYN)

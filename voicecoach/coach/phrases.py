@@ -271,11 +271,13 @@ def _negation_heard(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
     return any(t == "not" and others & set(sequence[i + 1:i + 4]) for i, t in enumerate(sequence))
 
 
-def _by_sound(target: str, heard: Heard) -> float:
+def _by_sound(target: str, heard: Heard, terms: frozenset[str] = frozenset()) -> float:
     """The best near miss by sound. A single word Whisper wrote that misses a sound of the term
     is another word ("totally" is not "deadline"): one word counts when it sounds the same or
     one sound differs ("netex" for mutex); a run of words written together may also miss one,
-    as Whisper splits a term it does not know ("new decks" for mutex)."""
+    as Whisper splits a term it does not know ("new decks" for mutex). Words that, with their
+    neighbours, sound at least as near another of the scenario's terms are that term: "simple
+    date formatter" is SimpleDateFormat (the culprit), not DateTimeFormatter (the remedy)."""
     best = 0.0
     for j in heard.sound_joins:
         if j in heard.words and j in lexicon_words():
@@ -286,8 +288,15 @@ def _by_sound(target: str, heard: Heard) -> float:
             if c and c < 0.7 and j in heard.words and (len(sound_key(j)) != len(sound_key(target))
                                                        or abs(len(j) - len(target)) > 2):
                 continue
-            best = max(best, c)
+            if c > best and not _nearer_another(j, c, target, heard, terms):
+                best = c
     return best
+
+
+def _nearer_another(j: str, c: float, target: str, heard: Heard, terms: frozenset[str]) -> bool:
+    others = [u for u in terms if u != target and len(sound_key(u)) >= 4]
+    return any(sounds_like(u, k) >= c for k in heard.sound_joins if j in k for u in others
+               if abs(len(k) - len(u)) <= max(3, len(u) // 2))
 
 
 def _merged(phrase: str, heard: Heard, synonyms: Synonyms) -> frozenset[str]:
@@ -338,7 +347,7 @@ def match_phrase(phrase: str, heard: Heard, synonyms: Synonyms, ratio: float = 0
             found, how = found + 1, "spoken form"
         elif t in heard.homophones:
             found, confidence, how = found + 1, min(confidence, 0.8), "spoken form"
-        elif t in terms and (c := _by_sound(t, heard)) > 0:
+        elif t in terms and (c := _by_sound(t, heard, terms)) > 0:
             found, confidence, how = found + 1, min(confidence, c), "sound"
         elif t in (merged := merged if merged is not None else _merged(phrase, heard, synonyms)):
             found, confidence, how = found + 1, min(confidence, 0.7), "sound"
@@ -352,7 +361,7 @@ def match_phrase(phrase: str, heard: Heard, synonyms: Synonyms, ratio: float = 0
     if found >= min(need, len(unique)) and found < len(unique) and together and not missed_exact:
         return confidence, how
     if whole in terms and len(sound_key(whole)) >= 4:
-        c = _by_sound(whole, heard)
+        c = _by_sound(whole, heard, terms)
         if c > 0:
             return c, "sound"
     return 0.0, ""
