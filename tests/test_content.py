@@ -255,6 +255,20 @@ def test_a_remedy_found_by_meaning_has_its_test_too():
     assert _points(text, "go-inventory-race", meaning=fake_meaning)["test"]
 
 
+def test_the_meaning_model_finds_a_remedy_only_where_one_is_proposed():
+    def fake_meaning(texts, scenario, points=None):  # the model hears the topic of the remedy
+        return {"fix": [(1, 0.6)]} if "fix" in points else {}
+
+    # "run" is what the hashes do, not a proposal
+    text = ("The login handler calls crypto dot pbkdf2Sync with six hundred thousand iterations. "
+            "While one password is being hashed no other callback can run, and a burst of logins means "
+            "those hashes run back to back.")
+    assert not _points(text, "js-blocking-event-loop", meaning=fake_meaning)["fix"]
+    text = ("The login handler calls crypto dot pbkdf2Sync with six hundred thousand iterations. "
+            "I'd hand the hashing to something off the main thread.")
+    assert _points(text, "js-blocking-event-loop", meaning=fake_meaning)["fix"]
+
+
 @pytest.mark.parametrize("text,found", [
     # the report told again in the answer's words: its numbers and its words, before the remedy
     ("Two buyers both pass the check, which is how a hundred units turned into a hundred and thirty sold. "

@@ -24,7 +24,7 @@ IMPERATIVE_LEAD = re.compile(r"^(so,? |and |or |then,? |also,? |first,? |second,
                              r"compute|bind|parameteri[sz]e|set|make|return|drop|rewrite|generate|store|parse|call|load|keep|cache|read)\b")
 PROPOSAL = re.compile(r"\b(i'd|i would|i'll|we'd|we would|we'll|should|need to|needs to|let's|instead|make sure|"
                       r"have to|has to|would|could|want to|the way to|better to|add|adding|use|using|wrap|move|"
-                      r"replace|switch|write|run|cover|assert|check that|test)\b")
+                      r"replace|switch|write|cover|assert|check that|test)\b")
 # Where a proposal turns to its purpose ("give the client a timeout, so nothing waits forever"):
 # what is wrong must be said before it, or the sentence only says what the remedy prevents.
 PURPOSE = re.compile(r"(?<=\S)(,\s*|\s+)(so that|so|that way|which means)\b")
