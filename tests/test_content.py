@@ -255,6 +255,17 @@ def test_a_remedy_found_by_meaning_has_its_test_too():
     assert _points(text, "go-inventory-race", meaning=fake_meaning)["test"]
 
 
+def test_what_follows_from_the_remedy_is_no_diagnosis():
+    said = ("Wrap the whole handler body in try catch and pass errors to next. "
+            "So any rejected promise reaches the Express error middleware and gets a five hundred.")
+    found = _points(said, "js-unhandled-rejection")
+    assert found["fix"] and not found["root_cause"]
+    # ... unless it says what is wrong
+    said = ("Wrap the whole handler body in try catch and pass errors to next. "
+            "So the rejected promise is never caught today, and Express four doesn't see it.")
+    assert _points(said, "js-unhandled-rejection")["root_cause"]
+
+
 def test_the_meaning_model_finds_a_remedy_only_where_one_is_proposed():
     def fake_meaning(texts, scenario, points=None):  # the model hears the topic of the remedy
         return {"fix": [(1, 0.6)]} if "fix" in points else {}

@@ -28,6 +28,8 @@ PROPOSAL = re.compile(r"\b(i'd|i would|i'll|we'd|we would|we'll|should|need to|n
 # Where a proposal turns to its purpose ("give the client a timeout, so nothing waits forever"):
 # what is wrong must be said before it, or the sentence only says what the remedy prevents.
 PURPOSE = re.compile(r"(?<=\S)(,\s*|\s+)(so that|so|that way|which means)\b")
+# A sentence that opens on what follows from the one before ("So any rejection reaches ...")
+RESULT_LEAD = re.compile(r"(so|that way|this way|with that)\b")
 # What an outcome sounds like: a sentence that also states the symptom needs one for its impact.
 IMPACT_CUE = re.compile(r"\b(prevents?|stops?|avoids?|keeps?|means?|no longer|never again|saves?|reduces?|"
                         r"improves?|protects?|drops?|falls?|bounds?|caps?|cuts?|instead of|so that|which means|"

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from .cues import (DEFECT_CUE, PROPOSAL_LEAD, IMPERATIVE_LEAD, PROPOSAL, IMPACT_CUE, OUTCOME_CUE, STAKE, TEST_CUE,
                    TEST_OPENING_CHARS, CLAUSE_BREAK, CHECKS, AFTER_A_TEST, NO_TEST, HEDGE, ALREADY, JUST, BARE_CODE,
-                   WATCHERS, EXPLAINS, EDGE_FLAW, MIN_CLAIM_WORDS, STOPS, PURPOSE)
+                   WATCHERS, EXPLAINS, EDGE_FLAW, MIN_CLAIM_WORDS, STOPS, PURPOSE, RESULT_LEAD)
 from .phrases import (SYNONYMS_FILE, Heard, Synonyms, hear, lexicon, match_phrase, phrase_tokens,  # noqa: F401
                       shared_synonyms, synonyms_for, term_joins)
 from .scenarios import Scenario
@@ -102,6 +102,10 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
         if name in out:
             out[name] = [m for m in out[name] if m.sentence not in tested
                          and not _only_in_its_test(m, sentences[_pos(sentences, m.sentence)].text, synonyms, ratio, vocab)]
+    # "So any rejection reaches the error middleware" after the remedy is what it does, not a diagnosis
+    if "root_cause" in out:
+        out["root_cause"] = [m for m in out["root_cause"] if not _follows_the_remedy(texts[_pos(sentences, m.sentence)],
+                                                                                   _pos(sentences, m.sentence), first_fix)]
     # "we'd never sell more than we have" after the remedy is what stops happening: the impact
     if "symptom" in out:
         out["symptom"] = [m for m in out["symptom"]
@@ -279,6 +283,10 @@ def _states_a_defect(text: str) -> bool:
         return True
     purpose = PURPOSE.search(text)
     return bool(DEFECT_CUE.search(text[:purpose.start()] if purpose else text))
+
+
+def _follows_the_remedy(text: str, k: int, first_fix: int) -> bool:
+    return k > first_fix and bool(RESULT_LEAD.match(text)) and not DEFECT_CUE.search(text)
 
 
 def _no_remedy(m: PointMatch, text: str) -> bool:
