@@ -260,6 +260,10 @@ def test_what_follows_from_the_remedy_is_no_diagnosis():
             "So any rejected promise reaches the Express error middleware and gets a five hundred.")
     found = _points(said, "js-unhandled-rejection")
     assert found["fix"] and not found["root_cause"]
+    # Whisper's "I wrap" for "I'd wrap" proposes as well
+    said = ("I drop the handler in try-catch and call next with the error, or move to Express five, "
+            "which forwards a rejected promise itself.")
+    assert not _points(said, "js-unhandled-rejection")["root_cause"]
     # ... unless it says what is wrong
     said = ("Wrap the whole handler body in try catch and pass errors to next. "
             "So the rejected promise is never caught today, and Express four doesn't see it.")

@@ -19,6 +19,7 @@ PROPOSAL_LEAD = re.compile(r"^(so,? |and |then,? |also,? |first,? |second,? |thi
 # error middleware"): its purpose clause names the defect's topic without saying anything is wrong.
 IMPERATIVE_LEAD = re.compile(r"^(so,? |and |or |then,? |also,? |first,? |second,? |third,? |next,? |finally,? |just |"
                              r"better (still|yet),? |even better,? )*"
+                             r"(i |we )?"  # Whisper drops the 'd: "I drop the handler in try-catch" for "I'd wrap"
                              r"(wrap|add|use|replace|change|push|move|switch|put|hold|pass|validate|whitelist|"
                              r"allowlist|clamp|cap|give|build|swap|catch|close|guard|lock|reject|refuse|send|derive|"
                              r"compute|bind|parameteri[sz]e|set|make|return|drop|rewrite|generate|store|parse|call|load|keep|cache|read)\b")
