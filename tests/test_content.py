@@ -270,6 +270,14 @@ def test_what_follows_from_the_remedy_is_no_diagnosis():
     assert _points(said, "js-unhandled-rejection")["root_cause"]
 
 
+def test_where_the_remedy_happens_is_no_diagnosis():
+    def fake_meaning(texts, scenario, points=None):  # the model hears the topic of the cause
+        return {"root_cause": [(1, 0.6)]} if "root_cause" in points else {}
+
+    said = "Use the callback version of crypto dot pbkdf2 and await it. So the hashing happens on the thread pool."
+    assert not _points(said, "js-blocking-event-loop", meaning=fake_meaning)["root_cause"]
+
+
 def test_the_meaning_model_finds_a_remedy_only_where_one_is_proposed():
     def fake_meaning(texts, scenario, points=None):  # the model hears the topic of the remedy
         return {"fix": [(1, 0.6)]} if "fix" in points else {}

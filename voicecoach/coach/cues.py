@@ -10,7 +10,7 @@ import re
 DEFECT_CUE = re.compile(r"\b(bug|wrong|broken|fails?|never|missing|no(?! matter)|not|nothing|nobody|doesn't|isn't|aren't|can't|without|"
                         r"different|inconsistent|incorrect|unbounded|arbitrary|trusts?|crash\w*|hangs?|"
                         r"because|leaks?|lets?|allows?|anyone|unsafe|insecure|exposes?|forgot|lacks?|ignores?|"
-                        r"the (real )?(trouble|issue|culprit|cause)|comes? from|due to|happens?)\b")
+                        r"the (real )?(trouble|issue|culprit|cause)|comes? from|due to)\b")
 # A sentence that proposes a change, by how it opens; and a word that proposes, anywhere.
 PROPOSAL_LEAD = re.compile(r"^(so,? |and |then,? |also,? |first,? |second,? |third,? |next,? |finally,? |plus,? )*(i'd|i've|i would|i'll|we'd|we would|"
                            r"we should|we need to|you'd|you should|let's|instead|i'd also|make sure|"
