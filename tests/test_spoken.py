@@ -185,6 +185,12 @@ def test_words_nearer_another_term_of_the_scenario_are_that_term():
     # "simple date formatter" is the culprit misheard, not the remedy
     said = hear("Also, SimpleDateFormatter, it is not thread-safe.", SYN)
     assert match_phrase("DateTimeFormatter", said, SYN, terms=terms)[0] == 0
+    # a run that shares only a long end with a term is not it: "sort parameter" is no "bound parameter"
+    terms = term_joins(["bound parameter", "SimpleDateFormat", "DateTimeFormatter", "err.message"])
+    said = hear("The sort parameter is interpolated raw after ORDER BY.", SYN)
+    assert match_phrase("bound parameter", said, SYN, terms=terms)[0] == 0
+    assert match_phrase("err message", hear("the catch sends air dot message to the client", SYN), SYN,
+                        terms=terms)[0] > 0
     # the remedy said near its own name still counts by sound
     assert match_phrase("DateTimeFormatter", hear("switch to a date time formatted instead", SYN), SYN,
                         terms=terms)[0] > 0
