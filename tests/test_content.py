@@ -255,33 +255,34 @@ def test_a_remedy_found_by_meaning_has_its_test_too():
     assert _points(text, "go-inventory-race", meaning=fake_meaning)["test"]
 
 
-def test_what_follows_from_the_remedy_is_no_diagnosis():
-    said = ("Wrap the whole handler body in try catch and pass errors to next. "
-            "So any rejected promise reaches the Express error middleware and gets a five hundred.")
-    found = _points(said, "js-unhandled-rejection")
-    assert found["fix"] and not found["root_cause"]
+@pytest.mark.parametrize("said,cause", [
+    # what the remedy makes happen, after it, is no diagnosis
+    ("Wrap the whole handler body in try catch and pass errors to next. "
+     "So any rejected promise reaches the Express error middleware and gets a five hundred.", False),
     # Whisper's "I wrap" for "I'd wrap" proposes as well
-    said = ("I drop the handler in try-catch and call next with the error, or move to Express five, "
-            "which forwards a rejected promise itself.")
-    assert not _points(said, "js-unhandled-rejection")["root_cause"]
+    ("I drop the handler in try-catch and call next with the error, or move to Express five, "
+     "which forwards a rejected promise itself.", False),
     # ... unless it says what is wrong
-    said = ("Wrap the whole handler body in try catch and pass errors to next. "
-            "So the rejected promise is never caught today, and Express four doesn't see it.")
-    assert _points(said, "js-unhandled-rejection")["root_cause"]
+    ("Wrap the whole handler body in try catch and pass errors to next. "
+     "So the rejected promise is never caught today, and Express four doesn't see it.", True),
+])
+def test_what_follows_from_the_remedy_is_no_diagnosis(said, cause):
+    found = _points(said, "js-unhandled-rejection")
+    assert found["root_cause"] is cause
+
+
+def _model_hears(point: str, sentence: int):
+    """A stand-in meaning model that hears `point` in one sentence (what the real one may do)."""
+    return lambda texts, scenario, points=None: {point: [(sentence, 0.6)]} if point in points else {}
 
 
 def test_where_the_remedy_happens_is_no_diagnosis():
-    def fake_meaning(texts, scenario, points=None):  # the model hears the topic of the cause
-        return {"root_cause": [(1, 0.6)]} if "root_cause" in points else {}
-
     said = "Use the callback version of crypto dot pbkdf2 and await it. So the hashing happens on the thread pool."
-    assert not _points(said, "js-blocking-event-loop", meaning=fake_meaning)["root_cause"]
+    assert not _points(said, "js-blocking-event-loop", meaning=_model_hears("root_cause", 1))["root_cause"]
 
 
 def test_the_meaning_model_finds_a_remedy_only_where_one_is_proposed():
-    def fake_meaning(texts, scenario, points=None):  # the model hears the topic of the remedy
-        return {"fix": [(1, 0.6)]} if "fix" in points else {}
-
+    fake_meaning = _model_hears("fix", 1)  # the model hears the topic of the remedy
     # "run" is what the hashes do, not a proposal
     text = ("The login handler calls crypto dot pbkdf2Sync with six hundred thousand iterations. "
             "While one password is being hashed no other callback can run, and a burst of logins means "
