@@ -10,7 +10,6 @@ and how a phrase is in it.
 from __future__ import annotations
 
 import math
-import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from typing import Iterable, Sequence
 from ..config import data_path
 from .operators import EXACT, operators_fit
 from .scenarios import Scenario
-from .spoken import edit_distance, homophone_numbers, joined, sound_key, sounds_like, spoken_words
+from .spoken import edit_distance, homophone_numbers, joined, shares_only_an_end, sound_key, sounds_like, spoken_words
 from .textmatch import STOPWORDS, tokens
 
 SYNONYMS_FILE = data_path("seeds", "lexicon", "synonyms.toml")
@@ -289,24 +288,9 @@ def _by_sound(target: str, heard: Heard, terms: frozenset[str] = frozenset()) ->
             if c and c < 0.7 and j in heard.words and (len(sound_key(j)) != len(sound_key(target))
                                                        or abs(len(j) - len(target)) > 2):
                 continue
-            if c > best and not _nearer_another(j, c, target, heard, terms) and not _shares_only_an_end(target, j):
+            if c > best and not _nearer_another(j, c, target, heard, terms) and not shares_only_an_end(target, j):
                 best = c
     return best
-
-
-def _shares_only_an_end(target: str, j: str, shared: int = 4) -> bool:
-    """A run whose sounds share a long end or start with the term's is near it only if the rest
-    sounds near too: "sort parameter" is not "bound parameter", though two sounds apart."""
-    a, b = sound_key(target), sound_key(j)
-    n = len(os.path.commonprefix([a[::-1], b[::-1]]))
-    if n >= shared:
-        a, b = a[:-n], b[:-n]
-    n = len(os.path.commonprefix([a, b]))
-    if n >= shared:
-        a, b = a[n:], b[n:]
-    if (a, b) == (sound_key(target), sound_key(j)) or not a or not b:
-        return False
-    return edit_distance(a, b) > max(1, max(len(a), len(b)) // 2)
 
 
 def _nearer_another(j: str, c: float, target: str, heard: Heard, terms: frozenset[str]) -> bool:

@@ -15,6 +15,7 @@ through `spoken_words`, so they meet on one canonical form:
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 
@@ -225,6 +226,21 @@ def sounds_like(target: str, heard: str) -> float:
     if d <= 1 or (d <= 2 and len(a) >= 8):
         return 0.5
     return 0.0
+
+
+def shares_only_an_end(target: str, j: str, shared: int = 4) -> bool:
+    """A run whose sounds share a long end or start with the term's is near it only if the rest
+    sounds near too: "sort parameter" is not "bound parameter", though two sounds apart."""
+    a, b = sound_key(target), sound_key(j)
+    n = len(os.path.commonprefix([a[::-1], b[::-1]]))
+    if n >= shared:
+        a, b = a[:-n], b[:-n]
+    n = len(os.path.commonprefix([a, b]))
+    if n >= shared:
+        a, b = a[n:], b[n:]
+    if (a, b) == (sound_key(target), sound_key(j)) or not a or not b:
+        return False
+    return edit_distance(a, b) > max(1, max(len(a), len(b)) // 2)
 
 
 # ---- "dot" heard as "not" --------------------------------------------------------------------
