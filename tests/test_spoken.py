@@ -137,6 +137,7 @@ def test_phrases_do_not_match_what_was_not_said(phrase, text):
     ("close the connection", "the connection is closed in a finally block"),  # another order, side by side
     ("return 404", "I'd return a clear four oh four"),  # in order, a word or two between
     ("hold the lock across the check", "hold one lock across the whole check"),
+    ("client timeout", "add a timeout on the client, so nothing waits forever"),  # the other way round, past "on"
     ("fails after a few hours", "after a few hours the pool is drained and it fails"),  # long: anywhere
 ])
 def test_phrases_said_with_their_words_together(phrase, text):
@@ -148,6 +149,8 @@ def test_phrases_said_with_their_words_together(phrase, text):
     ("return 404", "we return 500 instead of 404"),
     ("page times page size", "the offset is page minus one times the page size"),
     ("page minus 1 times page size", "the page number is one based but the math is page times page size"),
+    # the other way round past a preposition, the second word qualifies a noun of its own
+    ("single query", "around a thousand extra queries for a single call"),
 ])
 def test_phrases_not_said_when_their_words_are_apart_or_a_number_or_operator_is_missing(phrase, text):
     assert match_phrase(phrase, hear(text, SYN), SYN)[0] == 0

@@ -178,22 +178,47 @@ def _in_order(want: tuple[str, ...], where: dict[str, list[int]], foreign: set[i
     return walk(0, -1)
 
 
-def _close_together(found: list[str], where: dict[str, list[int]], foreign: set[int], slack: int) -> bool:
+def _close_together(found: list[str], where: dict[str, list[int]], foreign: set[int], slack: int,
+                    heard: Heard | None = None) -> bool:
     """Each word (as often as the phrase has it) within a run of len(found) + slack content
     words with nothing foreign inside, in any order ("the error rate ... becomes real")."""
     points = sorted((pos, w) for w in set(found) for pos in where.get(w, ()))
     span = len(found) + slack
-    for i, (start, _w) in enumerate(points):
+    for i, (start, first) in enumerate(points):
         seen: list[str] = []
         for pos, w in points[i:]:
             if pos >= start + span:
                 break
             seen.append(w)
             if all(seen.count(x) >= found.count(x) for x in set(found)):
-                if not foreign & set(range(start, pos + 1)):
+                if not foreign & set(range(start, pos + 1)) and not (
+                        heard is not None and len(set(found)) == 2 and first == found[-1]
+                        and _modifies_what_follows(heard, start, pos)):
                     return True
                 break
     return False
+
+
+# A preposition between a two-word phrase said the other way round: the word after it may belong
+# to a noun of its own ("a thousand queries for a single call" says no "single query").
+_PREPOSITIONS = frozenset("for of in on at to with per from by into across over under".split())
+
+
+def _modifies_what_follows(heard: Heard, first_place: int, last_place: int) -> bool:
+    """Between the content places `first_place` and `last_place` stands a preposition, and the
+    word at `last_place` is followed, in its clause, by another content word it qualifies:
+    "a timeout on the client" is a client timeout, "queries for a single call" no single query."""
+    seq, places, clauses = heard.sequence, heard.places, heard.clauses or (0,) * len(heard.sequence)
+    at = [k for k, p in enumerate(places) if p == first_place]
+    end = [k for k, p in enumerate(places) if p == last_place]
+    if not at or not end:
+        return False
+    a, b = at[-1], end[-1]
+    if not any(seq[k] in _PREPOSITIONS for k in range(a + 1, b)):
+        return False
+    after = b + 1
+    return after < len(seq) and clauses[after] == clauses[b] and seq[after] not in STOPWORDS \
+        and places[after] != last_place
 
 
 SHORT_PHRASE = 3  # content words: a phrase this short must be said with its words together
@@ -235,7 +260,7 @@ def said_together(want: tuple[str, ...], found: list[str], heard: Heard) -> bool
         return True
     foreign = _foreign(want, where)
     return _in_order(tuple(w for w in want if w in where), where, foreign) or _close_together(
-        [w for w in want if w in placed], where, foreign, 2)
+        [w for w in want if w in placed], where, foreign, 2, heard)
 
 
 def phrase_tokens(phrase: str, synonyms: Synonyms) -> tuple[str, ...]:
