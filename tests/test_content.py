@@ -370,6 +370,12 @@ def test_a_rambling_answers_guesses_make_no_point_but_its_report_does():
      "Possibly the timeout, I'd have to check.", "py-nonidempotent-retry", "edge_case"),
     ("Three seconds is a lot. Could be the database is bigger. There's also the lazy fetch stuff, JPA does more "
      "queries than you'd expect. I'd probably turn on SQL logging.", "java-jpa-n-plus-one", "root_cause"),
+    # as Whisper writes them: "maybe" split in two, "-ish" joined
+    ("Search endpoints are always a bit sensitive. SQLite in production is a choice. So, maybe that's where the "
+     "CPU thing comes from. It's not really built for concurrent load. There's some string formatting in the SQL, "
+     "which might be something. The percent at the front means no index can be used, so that's slowish. "
+     "I may be consider a full-text index in SQLite. Caching popular searches could also help a lot.",
+     "py-unvalidated-input", "root_cause"),
 ])
 def test_vague_words_are_guesses(text, scenario, point):
     assert not _points(text, scenario)[point]

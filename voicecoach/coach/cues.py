@@ -72,7 +72,9 @@ HEDGE = re.compile(r"\b(maybe(?! (a |an )?(half|few|couple|around|about|\d|one|t
                    r"nine|ten|twenty|thirty|fifty|hundred))|perhaps|i guess|could be|might|not sure|don't know|no idea|"
                    r"probably|somehow|(?<!same )(?<!this )(?<!that )(?<!what )kind of|sort of|or something|"
                    r"i feel like|i suppose|not totally|ish|possibly|i wonder|i think|not certain|hard to say|"
-                   r"something (to do with|about)|\w+ stuff|i'd have to (check|look|profile|dig|see))\b|\w-ish\b|\?\s*$")
+                   r"something (to do with|about)|\w+ stuff|i'd have to (check|look|profile|dig|see)|"
+                   # Whisper splits "maybe" ("I may be consider") and joins "-ish" ("slowish")
+                   r"may be|(slow|fast|big|small|long|short|high|low|large)ish)\b|\w-ish\b|\?\s*$")
 # What the code already does ("start to end already gives you ten items"), not a state ("an order
 # already paid"); unless the sentence goes on to say what to do ("so I just slice ...").
 ALREADY = re.compile(r"\balready (?!(\w+ed|paid|sent|done|gone|set|been|taken|made|spent)\b)\w+")
