@@ -113,6 +113,10 @@ def test_what_a_test_asserts_is_not_the_impact_and_what_stops_after_the_remedy_i
             "test that hits the endpoint with an empty range. More times than the pool has connections, "
             "then checks a normal request still goes through.")
     assert not _points(said, "java-jdbc-connection-leak")["impact"]
+    # ... asserting, too, even with words of a stake in it ("p99 stays below a hundred milliseconds")
+    said = ("Swap crypto dot pbkdf2Sync for the async crypto dot pbkdf2. Then add a load test, fire fifty concurrent "
+            "logins. Request slash health every ten milliseconds asserting its p99 stays below a hundred milliseconds.")
+    assert not _points(said, "js-blocking-event-loop")["impact"]
     # "... rather than the whole pod" after the remedy is what stops too
     said = ("Default client, no deadline, no timeout. Give it a deadline tied to the request's context. "
             "Then a degraded tax service costs us a quick bad gateway rather than the whole pod running out of memory.")

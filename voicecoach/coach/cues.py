@@ -58,7 +58,8 @@ TEST_OPENING_CHARS = 40
 CLAUSE_BREAK = re.compile(r"[,;]\s+")
 # ... and what goes on describing it in the next sentence ("More times than the pool has
 # connections, then checks a normal request still goes through")
-CHECKS = re.compile(r"(?<!health )(?<!status )\b(checks?|verif(y|ies)|expects?|confirms?|asserts?|should (get|see|return))\b")
+CHECKS = re.compile(r"(?<!health )(?<!status )\b(check(s|ing)?|verif(y|ies|ying)|expect(s|ing)?|confirm(s|ing)?|"
+                    r"assert(s|ing)?|should (get|see|return))\b")
 # An outcome Whisper ran on from a test ("... plus the empty case, so nothing is silently dropped"),
 # not the next step of the test ("then assert no duplicates").
 AFTER_A_TEST = re.compile(r"\b(so|then|that way|which means)\b"

@@ -86,6 +86,11 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
     told = _told(out)
     # (one-word impact phrases only: "memory", "latency" are symptoms too, and what a test watches)
     tested = {s.index for s, text in zip(sentences, texts) if _about_a_test(text)}
+    # ... and so is the next one when it goes on checking: Whisper cut "add a load test, fire fifty
+    # logins and request health every ten milliseconds, asserting its p99 stays low" in two
+    for k in range(1, len(sentences)):
+        if sentences[k - 1].index in tested and CHECKS.search(texts[k]) and not AFTER_A_TEST.search(texts[k]):
+            tested.add(sentences[k].index)
     first_fix = min((_pos(sentences, m.sentence) for m in out.get("fix", [])), default=len(sentences))
     if "impact" in out:  # (before the remedy, "means" in "a slow service means every call blocks" is no outcome)
         # (in a test, "assert no duplicates" is what the test checks, unless it says what that prevents)
