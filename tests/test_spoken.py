@@ -228,6 +228,13 @@ def test_the_race_detector_is_a_tool_not_a_race_condition():
     assert match_phrase("race detector", hear("run it under go test dash race", syn), syn)[0] > 0
 
 
+def test_the_shared_lexicon_knows_how_whisper_writes_queries():
+    from voicecoach.coach.keypoints import shared_synonyms
+
+    syn = Synonyms(shared_synonyms())  # tiny.en writes "queers" for queries in two of our three voices
+    assert match_phrase("thousands of queries", hear("about a thousand queers per call", syn), syn)[0] > 0
+
+
 def test_a_plural_of_capitals_is_one_word():
     assert spoken_words("SELECTs and URLs") == ("selects", "and", "urls")
     terms = term_joins(["SELECTs", "goroutines", "deadline"])
