@@ -161,6 +161,13 @@ def test_the_edge_cases_own_flaw_after_the_remedy_is_no_outcome():
     assert found["fix"] and found["edge_case"] and not found["impact"]
 
 
+def test_the_corrected_boundary_is_the_edge_case_when_has_more_is_misheard():
+    # espeak en-us and tiny.en: "fix has_more to ..." came out "fixed as mortal ..."
+    said = ("Pages are one based but the offset is page times the page size. Compute the offset as page minus one "
+            "times the page size, and fixed as mortal offset plus page size less than total.")
+    assert _points(said, "py-pagination-off-by-one")["edge_case"]
+
+
 def test_a_test_named_by_its_framework_is_a_test():
     # "a pytest case" is a test: what it seeds and expects is no symptom, and it counts as the test
     said = ("Change the offset to page minus one, times PAGE SIZE. Then a pytest case: seed twenty one orders, "
