@@ -153,6 +153,17 @@ def test_health_checks_after_a_test_are_a_stake_not_the_check_and_pages_are_a_st
     assert _points(said, "go-slice-off-by-one")["impact"]
 
 
+def test_what_a_remedy_ends_is_the_impact_and_what_a_fault_ends_with_is_not():
+    said = ("Right, retries without idempotency. Pass an idempotency key per order on every attempt so the provider "
+            "dedupes it. That ends the double charges, the refunds and the angry tickets.")
+    found = _points(said, "py-nonidempotent-retry")
+    assert found["impact"] and not found["symptom"]
+    # "ends with" is where a fault leads, not what stops
+    said = ("The client has no timeout at all. Give the client a timeout. Goroutines pile up, and that's the memory "
+            "growth that ends with the pod being killed.")
+    assert _points(said, "go-missing-timeout")["symptom"]
+
+
 def test_the_edge_cases_own_flaw_after_the_remedy_is_no_outcome():
     said = ("Pages start at one, but the offset is page times twenty. It should be page minus one, times page size. "
             "The has more check is off too, it compares against total minus one, so it flips to false early and "
