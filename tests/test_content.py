@@ -164,6 +164,19 @@ def test_what_a_remedy_ends_is_the_impact_and_what_a_fault_ends_with_is_not():
     assert _points(said, "go-missing-timeout")["symptom"]
 
 
+def test_why_it_matters_said_outright_is_the_impact_even_in_a_diagnosis():
+    said = ("Pages start at one, but the offset is page times twenty, so page one skips the first twenty orders. "
+            "It matters because people think their orders vanished, and exports quietly lose data.")
+    assert _points(said, "py-pagination-off-by-one")["impact"]  # no remedy said, the stakes are
+    said = ("The query is built with an f-string, so q and sort are injectable. It matters because one person "
+            "can slow the shop down for everyone.")
+    assert _points(said, "py-unvalidated-input")["impact"]  # "everyone" is who is at stake
+    # ... but not with no stakes after the words, nor in a test
+    said = ("Pages start at one, but the offset is page times twenty, so page one skips the first twenty orders. "
+            "That's really why it matters, I think it's the whole story here.")
+    assert not _points(said, "py-pagination-off-by-one")["impact"]
+
+
 def test_the_edge_cases_own_flaw_after_the_remedy_is_no_outcome():
     said = ("Pages start at one, but the offset is page times twenty. It should be page minus one, times page size. "
             "The has more check is off too, it compares against total minus one, so it flips to false early and "

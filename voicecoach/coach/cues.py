@@ -41,7 +41,7 @@ OUTCOME_CUE = re.compile(r"\b(that way|this way|net result|as a result|after tha
                          r"which means|means|stops?|no longer|can't|won't|stays?|keeps?|survives?|anymore|"
                          r"protects?|saves?|instead of|gets? exactly|gets? rid of|goes away|never|shouldn't|otherwise)\b")
 # ... for someone or something the business cares about.
-STAKE = re.compile(r"\b(users?|customers?|clients?|shoppers?|people|support|on-?call|money|revenue|trust|service|"
+STAKE = re.compile(r"\b(users?|customers?|clients?|shoppers?|people|everyone|everybody|support|on-?call|money|revenue|trust|service|"
                    r"server|process|pod|app|pages?|endpoint|checkout|database|pool|inventory|stock|dashboard|"
                    r"alerts?|latency|memory|outages?|downtime|traffic|data|team|finance|accounting|payroll|"
                    r"reports?|sales?|orders?|invoices?|charges?|refunds?|routes?|requests?|responsive|nodes?|system|site|"
@@ -91,3 +91,7 @@ MIN_CLAIM_WORDS = 4
 STOPS = re.compile(r"\b(never|stops?|ends(?! (with|up|in)\b)|puts? an end to|eliminates?|gets? rid of|no longer|can't|cannot|can not|won't|"
                    r"shouldn't|no more|anymore|instead of|rather than|prevents?|keeps? (\w+ ){1,3}from|"
                    r"(goes|go|takes? \w+|brings? \w+) (down )?from)\b")
+# The speaker says outright why it matters ("It matters because ...", "Why it matters: ...",
+# "It's a big deal, because ..."): the stakes it names are the impact, remedy or not.
+MATTERS = re.compile(r"\b((it|this|that|which) (really |all |also )?matters|why (it|this|that) matters|"
+                     r"(the )?reason (it|this|that) matters|matters because|(it's|this is|that's) a (big|huge|real) deal)\b")

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from .cues import (DEFECT_CUE, PROPOSAL_LEAD, IMPERATIVE_LEAD, PROPOSAL, IMPACT_CUE, OUTCOME_CUE, STAKE, TEST_CUE,
                    TEST_OPENING_CHARS, CLAUSE_BREAK, CHECKS, AFTER_A_TEST, NO_TEST, HEDGE, ALREADY, JUST, BARE_CODE,
-                   WATCHERS, EXPLAINS, EDGE_FLAW, MIN_CLAIM_WORDS, STOPS, PURPOSE, RESULT_LEAD)
+                   WATCHERS, EXPLAINS, EDGE_FLAW, MIN_CLAIM_WORDS, STOPS, PURPOSE, RESULT_LEAD, MATTERS)
 from .phrases import Heard, hear, match_phrase, phrase_tokens, term_joins  # noqa: F401  (term_joins: for callers)
 from .synonyms import SYNONYMS_FILE, Synonyms, lexicon, shared_synonyms, synonyms_for  # noqa: F401  (re-exported)
 from .scenarios import Scenario
@@ -163,10 +163,22 @@ def _derived(sentences: Sequence, texts: list[str], out: dict[str, list[PointMat
     if "test" in missing and out.get("fix"):
         out["test"] = _tests(sentences, texts, guesses)
         missing -= {"test"} if out["test"] else set()
-    if "impact" in missing and out.get("fix"):
-        out["impact"] = _outcomes(sentences, texts, out, guesses)
+    if "impact" in missing:
+        out["impact"] = (_outcomes(sentences, texts, out, guesses) if out.get("fix") else []) \
+            + _stakes(sentences, texts, guesses)
         missing -= {"impact"} if out["impact"] else set()
     return missing
+
+
+def _stakes(sentences: Sequence, texts: list[str], guesses: set[int]) -> list[PointMatch]:
+    """Why it matters, said outright ("it matters because people think their orders vanished"):
+    the impact even in a diagnosis without a remedy, when the stakes follow the words."""
+    found = []
+    for s, text in zip(sentences, texts):
+        m = MATTERS.search(text)
+        if m and s.index not in guesses and STAKE.search(text[m.end():]) and not _about_a_test(text):
+            found.append(PointMatch("impact", s.index, 0.6, "stakes", "(why it matters)"))
+    return found
 
 
 def _told(out: Mapping[str, list[PointMatch]]) -> set[int]:
