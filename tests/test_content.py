@@ -306,6 +306,18 @@ def test_what_follows_from_the_remedy_is_no_diagnosis(said, cause):
     assert found["root_cause"] is cause
 
 
+@pytest.mark.parametrize("said,scenario", [
+    # an instruction not to do something proposes too
+    ("Add a sync dot mutex field to Store and lock it before the check. Don't keep the lock held while calling "
+     "reserve in warehouse; do that outside and roll the count back if it errors.", "go-inventory-race"),
+    # ... and one that limits the remedy
+    ("Build an idempotency key once, outside the loop, and send it on every attempt. Only retry on timeouts, "
+     "connection errors and five hundreds; on a four-x raise immediately.", "py-nonidempotent-retry"),
+])
+def test_an_instruction_to_hold_back_is_no_diagnosis(said, scenario):
+    assert not _points(said, scenario)["root_cause"]
+
+
 def _model_hears(point: str, sentence: int):
     """A stand-in meaning model that hears `point` in one sentence (what the real one may do)."""
     return lambda texts, scenario, points=None: {point: [(sentence, 0.6)]} if point in points else {}
@@ -529,10 +541,7 @@ def test_wrong_bug_only_when_another_defect_is_named():
 
 
 @pytest.mark.parametrize("split", ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13",
-                                   "dev14", "dev15",
-                                   # the thirteenth blind set, measured once, not tuned on yet: two flawed answers
-                                   # outrank a good one as text (strict: passes = news)
-                                   pytest.param("dev16", marks=pytest.mark.xfail(strict=True, reason="not tuned on yet"))])
+                                   "dev14", "dev15", "dev16"])
 def test_paraphrased_good_answers_never_get_the_wrong_bug_and_outrank_the_flawed(split):
     cfg = load_config()
     by_scenario: dict[str, list[tuple[dict, dict]]] = {}
