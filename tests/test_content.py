@@ -153,28 +153,29 @@ def test_health_checks_after_a_test_are_a_stake_not_the_check_and_pages_are_a_st
     assert _points(said, "go-slice-off-by-one")["impact"]
 
 
-def test_what_a_remedy_ends_is_the_impact_and_what_a_fault_ends_with_is_not():
-    said = ("Right, retries without idempotency. Pass an idempotency key per order on every attempt so the provider "
-            "dedupes it. That ends the double charges, the refunds and the angry tickets.")
-    found = _points(said, "py-nonidempotent-retry")
-    assert found["impact"] and not found["symptom"]
-    # "ends with" is where a fault leads, not what stops
-    said = ("The client has no timeout at all. Give the client a timeout. Goroutines pile up, and that's the memory "
-            "growth that ends with the pod being killed.")
-    assert _points(said, "go-missing-timeout")["symptom"]
-
-
-def test_why_it_matters_said_outright_is_the_impact_even_in_a_diagnosis():
-    said = ("Pages start at one, but the offset is page times twenty, so page one skips the first twenty orders. "
-            "It matters because people think their orders vanished, and exports quietly lose data.")
-    assert _points(said, "py-pagination-off-by-one")["impact"]  # no remedy said, the stakes are
-    said = ("The query is built with an f-string, so q and sort are injectable. It matters because one person "
-            "can slow the shop down for everyone.")
-    assert _points(said, "py-unvalidated-input")["impact"]  # "everyone" is who is at stake
-    # ... but not with no stakes after the words, nor in a test
-    said = ("Pages start at one, but the offset is page times twenty, so page one skips the first twenty orders. "
-            "That's really why it matters, I think it's the whole story here.")
-    assert not _points(said, "py-pagination-off-by-one")["impact"]
+@pytest.mark.parametrize("said,scenario,point,made", [
+    # what a remedy ends is the impact, not the symptom
+    ("Right, retries without idempotency. Pass an idempotency key per order on every attempt so the provider "
+     "dedupes it. That ends the double charges, the refunds and the angry tickets.", "py-nonidempotent-retry",
+     "impact", True),
+    ("Right, retries without idempotency. Pass an idempotency key per order on every attempt so the provider "
+     "dedupes it. That ends the double charges, the refunds and the angry tickets.", "py-nonidempotent-retry",
+     "symptom", False),
+    # ... "ends with" is where a fault leads, not what stops
+    ("The client has no timeout at all. Give the client a timeout. Goroutines pile up, and that's the memory "
+     "growth that ends with the pod being killed.", "go-missing-timeout", "symptom", True),
+    # why it matters said outright is the impact, even in a diagnosis with no remedy
+    ("Pages start at one, but the offset is page times twenty, so page one skips the first twenty orders. "
+     "It matters because people think their orders vanished, and exports quietly lose data.",
+     "py-pagination-off-by-one", "impact", True),
+    ("The query is built with an f-string, so q and sort are injectable. It matters because one person "
+     "can slow the shop down for everyone.", "py-unvalidated-input", "impact", True),  # "everyone" is at stake
+    # ... but not with no stakes after the words
+    ("Pages start at one, but the offset is page times twenty, so page one skips the first twenty orders. "
+     "That's really why it matters, I think it's the whole story here.", "py-pagination-off-by-one", "impact", False),
+])
+def test_what_a_remedy_ends_and_why_it_matters_said_outright(said, scenario, point, made):
+    assert _points(said, scenario)[point] is made
 
 
 def test_the_edge_cases_own_flaw_after_the_remedy_is_no_outcome():
