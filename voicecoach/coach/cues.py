@@ -33,8 +33,11 @@ PROPOSAL = re.compile(r"\b(i'd|i would|i'll|we'd|we would|we'll|should|need to|n
 PURPOSE = re.compile(r"(?<=\S)(,\s*|\s+)(so that|so|that way|which means)\b")
 # A sentence that opens on what follows from the one before ("So any rejection reaches ...")
 RESULT_LEAD = re.compile(r"(so|that way|this way|with that)\b")
+# What a remedy ends ("that ends the double charges"; "ends with the pod being killed" is where a
+# fault leads): an outcome, and what stops after the remedy.
+_ENDS = r"ends(?! (with|up|in)\b)|puts? an end to|eliminates?|"
 # What an outcome sounds like: a sentence that also states the symptom needs one for its impact.
-IMPACT_CUE = re.compile(r"\b(prevents?|stops?|ends(?! (with|up|in)\b)|puts? an end to|eliminates?|avoids?|keeps?|means?|no longer|"
+IMPACT_CUE = re.compile(r"\b(prevents?|stops?|" + _ENDS + r"avoids?|keeps?|means?|no longer|"
                         r"never again|saves?|reduces?|improves?|protects?|drops?|falls?|bounds?|caps?|cuts?|instead of|so that|which means|"
                         r"goes away|go away|becomes?|fails? fast)\b")
 
@@ -90,7 +93,7 @@ WATCHERS = re.compile(r"\b(monitor\w*|dashboards?|alert\w*|graphs?)\b")
 EXPLAINS = re.compile(r"\b(that's why|which is why|that is why|that's how|which is how|hence|explains)\b")
 EDGE_FLAW = re.compile(r"\b(is|are) (off|wrong|broken)\b")
 MIN_CLAIM_WORDS = 4
-STOPS = re.compile(r"\b(never|stops?|ends(?! (with|up|in)\b)|puts? an end to|eliminates?|gets? rid of|no longer|can't|cannot|can not|won't|"
+STOPS = re.compile(r"\b(never|stops?|" + _ENDS + r"gets? rid of|no longer|can't|cannot|can not|won't|"
                    r"shouldn't|no more|anymore|instead of|rather than|prevents?|keeps? (\w+ ){1,3}from|"
                    r"(goes|go|takes? \w+|brings? \w+) (down )?from)\b")
 # The speaker says outright why it matters ("It matters because ...", "Why it matters: ...",

@@ -103,7 +103,7 @@ def _in_order(want: tuple[str, ...], where: dict[str, list[int]], foreign: set[i
 
 
 def _close_together(found: list[str], where: dict[str, list[int]], foreign: set[int], slack: int,
-                    heard: Heard | None = None) -> bool:
+                    heard: Heard) -> bool:
     """Each word (as often as the phrase has it) within a run of len(found) + slack content
     words with nothing foreign inside, in any order ("the error rate ... becomes real")."""
     points = sorted((pos, w) for w in set(found) for pos in where.get(w, ()))
@@ -116,8 +116,7 @@ def _close_together(found: list[str], where: dict[str, list[int]], foreign: set[
             seen.append(w)
             if all(seen.count(x) >= found.count(x) for x in set(found)):
                 if not foreign & set(range(start, pos + 1)) and not (
-                        heard is not None and len(set(found)) == 2 and first == found[-1]
-                        and _modifies_what_follows(heard, start, pos)):
+                        len(set(found)) == 2 and first == found[-1] and _modifies_what_follows(heard, start, pos)):
                     return True
                 break
     return False
@@ -133,11 +132,10 @@ def _modifies_what_follows(heard: Heard, first_place: int, last_place: int) -> b
     word at `last_place` is followed, in its clause, by another content word it qualifies:
     "a timeout on the client" is a client timeout, "queries for a single call" no single query."""
     seq, places, clauses = heard.sequence, heard.places, heard.clauses or (0,) * len(heard.sequence)
-    at = [k for k, p in enumerate(places) if p == first_place]
-    end = [k for k, p in enumerate(places) if p == last_place]
-    if not at or not end:
+    a = max((k for k, p in enumerate(places) if p == first_place), default=None)
+    b = max((k for k, p in enumerate(places) if p == last_place), default=None)
+    if a is None or b is None:
         return False
-    a, b = at[-1], end[-1]
     if not any(seq[k] in _PREPOSITIONS for k in range(a + 1, b)):
         return False
     after = b + 1
