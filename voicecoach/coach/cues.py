@@ -60,7 +60,9 @@ TEST_CUE = re.compile(r"\b((write|add) a check|a check (where|that)|tests?|testi
 # fast answer into one long sentence, whose test at the end says nothing of its opening.
 TEST_OPENING_CHARS = 40
 # ... or a clause of a run-on sentence opens with it, after a comma (`_test_tail`)
-CLAUSE_BREAK = re.compile(r"[,;]\s+")
+CLAUSE_BREAK = re.compile(r"[,;:]\s+")  # ("Insufficient funds: return a 422" labels a step)
+# A clause that says what a remedy leaves out ("only retry on timeouts, not four hundreds") names no defect.
+CONTRAST = re.compile(r"^(not|rather than|instead of)\b")
 # ... and what goes on describing it in the next sentence ("More times than the pool has
 # connections, then checks a normal request still goes through")
 CHECKS = re.compile(r"(?<!health )(?<!status )\b(check(s|ing)?|verif(y|ies|ying)|expect(s|ing)?|confirm(s|ing)?|"
@@ -73,12 +75,13 @@ AFTER_A_TEST = re.compile(r"\b(so|then|that way|which means)\b"
 NO_TEST = re.compile(r"\b(no|without|never|nobody|didn't|don't|isn't)\b[^.]{0,20}\b(tests?|tested|testing)\b")
 
 # A guess rather than a claim.
-# ("maybe half a second" hedges a number, "the same kind of thing" is no hedge)
+# ("maybe half a second" hedges a number, "the same kind of thing" is no hedge; "selling stuff we
+# don't have" names the stuff in a relative clause, "caching stuff" is vague)
 HEDGE = re.compile(r"\b(maybe(?! (a |an )?(half|few|couple|around|about|\d|one|two|three|four|five|six|seven|eight|"
                    r"nine|ten|twenty|thirty|fifty|hundred))|perhaps|i guess|could be|might|not sure|don't know|no idea|"
                    r"probably|somehow|(?<!same )(?<!this )(?<!that )(?<!what )kind of|sort of|or something|"
                    r"i feel like|i suppose|not totally|ish|possibly|i wonder|i think|not certain|hard to say|"
-                   r"something (to do with|about)|\w+ stuff|i'd have to (check|look|profile|dig|see)|"
+                   r"something (to do with|about)|\w+ stuff(?! (we|that|which|you|they|nobody|no one)\b)|i'd have to (check|look|profile|dig|see)|"
                    # Whisper splits "maybe" ("I may be consider") and joins "-ish" ("slowish")
                    r"may be|(slow|fast|big|small|long|short|high|low|large)ish)\b|\w-ish\b|\?\s*$")
 # What the code already does ("start to end already gives you ten items"), not a state ("an order
@@ -97,6 +100,9 @@ STOPS = re.compile(r"\b(never|stops?|" + _ENDS + r"gets? rid of|no longer|can't|
                    r"shouldn't|no more|anymore|instead of|rather than|prevents?|keeps? (\w+ ){1,3}from|"
                    r"(goes|go|takes? \w+|brings? \w+) (down )?from)\b")
 # The speaker says outright why it matters ("It matters because ...", "Why it matters: ...",
-# "It's a big deal, because ..."): the stakes it names are the impact, remedy or not.
+# "It's a big deal, because ...", "the consequence: ..."): the stakes it names are the impact,
+# remedy or not.
 MATTERS = re.compile(r"\b((it|this|that|which) (really |all |also )?matters|why (it|this|that) matters|"
-                     r"(the )?reason (it|this|that) matters|matters because|(it's|this is|that's) a (big|huge|real) deal)\b")
+                     r"(the )?reason (it|this|that) matters|matters because|(it's|this is|that's) a (big|huge|real) deal|"
+                     # "Real consequence: customers believe ...", "a legal and accounting headache"
+                     r"(the |one )?(real |big |main |practical )?consequences?|(a|an) (\w+ ){0,3}(headache|nightmare))\b")

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from .cues import (DEFECT_CUE, PROPOSAL_LEAD, IMPERATIVE_LEAD, PROPOSAL, IMPACT_CUE, OUTCOME_CUE, STAKE, TEST_CUE,
                    TEST_OPENING_CHARS, CLAUSE_BREAK, CHECKS, AFTER_A_TEST, NO_TEST, HEDGE, ALREADY, JUST, BARE_CODE,
-                   WATCHERS, EXPLAINS, EDGE_FLAW, MIN_CLAIM_WORDS, STOPS, PURPOSE, RESULT_LEAD, MATTERS)
+                   WATCHERS, EXPLAINS, EDGE_FLAW, MIN_CLAIM_WORDS, STOPS, PURPOSE, RESULT_LEAD, MATTERS, CONTRAST)
 from .phrases import Heard, hear, match_phrase, phrase_tokens, term_joins  # noqa: F401  (term_joins: for callers)
 from .synonyms import SYNONYMS_FILE, Synonyms, lexicon, shared_synonyms, synonyms_for  # noqa: F401  (re-exported)
 from .scenarios import Scenario
@@ -176,7 +176,7 @@ def _stakes(sentences: Sequence, texts: list[str], guesses: set[int]) -> list[Po
     found = []
     for s, text in zip(sentences, texts):
         m = MATTERS.search(text)
-        if m and s.index not in guesses and STAKE.search(text[m.end():]) and not _about_a_test(text):
+        if m and s.index not in guesses and STAKE.search(text) and not _about_a_test(text):
             found.append(PointMatch("impact", s.index, 0.6, "stakes", "(why it matters)"))
     return found
 
@@ -299,7 +299,8 @@ def _states_a_defect(text: str) -> bool:
     if lead is None or len(" ".join(clauses[:lead]).split()) >= MIN_CLAIM_WORDS:
         return True
     purpose = PURPOSE.search(text)
-    return bool(DEFECT_CUE.search(text[:purpose.start()] if purpose else text))
+    said = ", ".join(c for c in CLAUSE_BREAK.split(text[:purpose.start()] if purpose else text) if not CONTRAST.match(c))
+    return bool(DEFECT_CUE.search(said))
 
 
 def _follows_the_remedy(text: str, k: int, first_fix: int) -> bool:

@@ -321,5 +321,5 @@ def term_joins(terms: Iterable[str]) -> frozenset[str]:
         words = spoken_words(term)
         if words:
             out.add("".join(words))
-            out.update(w for w in words if len(w) >= 5 and not w.isdigit())
+            out.update(w for w in words if len(w) >= 7 and not w.isdigit())
     return frozenset(out)

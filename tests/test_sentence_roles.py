@@ -1,0 +1,55 @@
+"""What a sentence does in an answer, read by its words (coach/cues.py, coach/keypoints.py): a
+step's label or a remedy's contrast is no defect, why it matters is the impact, vague words over a
+named thing are no guess; and which words of the scenario's terms may be heard by sound. Pure
+(synthetic word times); each case came from a dev split (tenth pass)."""
+
+from __future__ import annotations
+
+import pytest
+
+from labelled.loader import timed_words
+from voicecoach.coach.keypoints import Synonyms, find_points, hear, match_phrase, term_joins
+from voicecoach.coach.scenarios import get_scenario
+from voicecoach.coach.structure import split_sentences
+
+
+def _points(text: str, scenario_id: str) -> dict[str, bool]:
+    sentences = split_sentences(timed_words(text))
+    return {k: bool(v) for k, v in find_points(sentences, get_scenario(scenario_id)).items()}
+
+
+@pytest.mark.parametrize("said,scenario,point,made", [
+    # a step labelled before a colon is an instruction: the label names no defect
+    ("Insufficient funds: return res dot status four twenty two with the error body. Success: two oh one "
+     "with the id.", "js-wrong-status-code", "root_cause", False),
+    # ... and what an instruction leaves out ("not four hundreds") is no claim that something is wrong
+    ("Generate an idempotency key once, before the loop, and send it on every attempt. And only retry on "
+     "timeouts and five hundreds, not four hundreds.", "py-nonidempotent-retry", "root_cause", False),
+    # a code the code never returns, proposed for a path, is the remedy
+    ("Failures come back as two hundreds, so the app treats them as success. Change the insufficient funds "
+     "path to a four oh nine or four twenty two, the catch to a five hundred.", "js-wrong-status-code", "fix",
+     True),
+    # the consequence said outright is the impact, with or without a remedy
+    ("Every failure is sent with status two hundred, so the app shows transfer sent. Real consequence: "
+     "customers believe a payment went out when it didn't.", "js-wrong-status-code", "impact", True),
+    ("nextNumber is a plain long read and incremented with no synchronization, so two threads save the same "
+     "number. Use a database sequence. Duplicate invoice numbers are a legal and accounting headache.",
+     "java-singleton-shared-state", "impact", True),
+    # "stuff" named by what follows it is no vague word: one hedge in a confident answer is speech
+    ("The Store's map is shared across goroutines with zero synchronization. I'd wrap the read, the "
+     "comparison and the write in a single mutex, maybe a conditional decrement in SQL instead. Worth it "
+     "because we're literally selling stuff we don't have.", "go-inventory-race", "fix", True),
+    # ... while "the lazy fetch stuff" stays vague (tests/test_content.py: vague words are guesses)
+])
+def test_what_a_sentence_does(said, scenario, point, made):
+    assert _points(said, scenario)[point] is made
+
+
+def test_only_long_words_of_a_term_are_heard_by_sound():
+    syn = Synonyms([])
+    terms = term_joins(["order_id", "event loop", "race detector", "context deadline"])
+    # a short plain word of a term has too many sound-alikes: "more true" is not "order"
+    assert "order" not in terms and "event" not in terms
+    assert match_phrase("order", hear("it reports more true", syn), syn, terms=terms)[0] == 0
+    # the whole term, and a long word of it, still count by sound ("dead line" for deadline)
+    assert {"orderid", "eventloop", "racedetector", "deadline", "detector"} <= terms
