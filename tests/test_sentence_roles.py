@@ -25,6 +25,11 @@ def _points(text: str, scenario_id: str) -> dict[str, bool]:
     # ... and what an instruction leaves out ("not four hundreds") is no claim that something is wrong
     ("Generate an idempotency key once, before the loop, and send it on every attempt. And only retry on "
      "timeouts and five hundreds, not four hundreds.", "py-nonidempotent-retry", "root_cause", False),
+    ("Generate the key once, before the loop. Only retry on timeouts and five hundreds, never on four "
+     "hundreds.", "py-nonidempotent-retry", "root_cause", False),
+    # a tool named after the defect is no claim of it
+    ("Use try with resources for the connection, the statement and the result set. I'd also turn on the "
+     "pool's leak detection threshold in staging.", "java-jdbc-connection-leak", "root_cause", False),
     # a code the code never returns, proposed for a path, is the remedy
     ("Failures come back as two hundreds, so the app treats them as success. Change the insufficient funds "
      "path to a four oh nine or four twenty two, the catch to a five hundred.", "js-wrong-status-code", "fix",
@@ -45,7 +50,7 @@ def test_what_a_sentence_does(said, scenario, point, made):
     assert _points(said, scenario)[point] is made
 
 
-def test_only_long_words_of_a_term_are_heard_by_sound():
+def test_which_words_of_a_term_may_be_heard_by_sound():
     syn = Synonyms([])
     terms = term_joins(["order_id", "event loop", "race detector", "context deadline"])
     # a short plain word of a term has too many sound-alikes: "more true" is not "order"
@@ -53,3 +58,8 @@ def test_only_long_words_of_a_term_are_heard_by_sound():
     assert match_phrase("order", hear("it reports more true", syn), syn, terms=terms)[0] == 0
     # the whole term, and a long word of it, still count by sound ("dead line" for deadline)
     assert {"orderid", "eventloop", "racedetector", "deadline", "detector"} <= terms
+    # a little word opening on a vowel stands where a short term's first sound was never heard
+    race = term_joins(["data race", "bound parameter"])
+    assert match_phrase("data race", hear("then look at rows affected", syn), syn, terms=race)[0] == 0
+    # ... a long term keeps enough of its sounds ("and the parameter" for "bound parameter")
+    assert match_phrase("bound parameter", hear("pass the term and the parameter", syn), syn, terms=race)[0] > 0

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 
-# What a claim that something is wrong sounds like (a defect term alone may be small talk).
+# What a claim that something is wrong sounds like (a defect term alone may be small talk; "leak
+# detection" is a tool).
 DEFECT_CUE = re.compile(r"\b(bug|wrong|broken|fails?|never|missing|no(?! matter)|not|nothing|nobody|doesn't|isn't|aren't|can't|without|"
                         r"different|inconsistent|incorrect|unbounded|arbitrary|trusts?|crash\w*|hangs?|"
-                        r"because|leaks?|lets?|allows?|anyone|unsafe|insecure|exposes?|forgot|lacks?|ignores?|"
+                        r"because|leaks?(?! detection)|lets?|allows?|anyone|unsafe|insecure|exposes?|forgot|lacks?|ignores?|"
                         r"the (real )?(trouble|issue|culprit|cause)|comes? from|due to)\b")
 # A sentence that proposes a change, by how it opens; and a word that proposes, anywhere.
 PROPOSAL_LEAD = re.compile(r"^(so,? |and |then,? |also,? |first,? |second,? |third,? |next,? |finally,? |plus,? )*(i'd|i've|i would|i'll|we'd|we would|"
@@ -61,8 +62,9 @@ TEST_CUE = re.compile(r"\b((write|add) a check|a check (where|that)|tests?|testi
 TEST_OPENING_CHARS = 40
 # ... or a clause of a run-on sentence opens with it, after a comma (`_test_tail`)
 CLAUSE_BREAK = re.compile(r"[,;:]\s+")  # ("Insufficient funds: return a 422" labels a step)
-# A clause that says what a remedy leaves out ("only retry on timeouts, not four hundreds") names no defect.
-CONTRAST = re.compile(r"^(not|rather than|instead of)\b")
+# A clause that says what a remedy leaves out ("only retry on timeouts, not four hundreds", "...,
+# never on 400s") names no defect.
+CONTRAST = re.compile(r"^(not|never|rather than|instead of)\b")
 # ... and what goes on describing it in the next sentence ("More times than the pool has
 # connections, then checks a normal request still goes through")
 CHECKS = re.compile(r"(?<!health )(?<!status )\b(check(s|ing)?|verif(y|ies|ying)|expect(s|ing)?|confirm(s|ing)?|"

@@ -235,9 +235,18 @@ def _by_sound(target: str, heard: Heard, terms: frozenset[str] = frozenset()) ->
             if c and c < 0.7 and j in heard.words and (len(sound_key(j)) != len(sound_key(target))
                                                        or abs(len(j) - len(target)) > 2):
                 continue
-            if c > best and not _nearer_another(j, c, target, heard, terms) and not shares_only_an_end(target, j):
+            if c > best and not _nearer_another(j, c, target, heard, terms) and not shares_only_an_end(target, j) \
+                    and not _opens_on_a_vowel_for(target, j):
                 best = c
     return best
+
+
+def _opens_on_a_vowel_for(target: str, j: str) -> bool:
+    """Words whose first sound is a vowel where a short term opens on a consonant: "at rows" is not
+    "data race" (a little word stands where the term's first sound was never heard). A long term
+    keeps enough sounds to be heard so ("and the parameter" for "bound parameter")."""
+    # by letters, as written: Metaphone drops an opening vowel it hears as silent ("oomkilled", MKLT)
+    return target[:1].lower() not in "aeiou" and j[:1].lower() in "aeiou" and len(sound_key(target)) < 6
 
 
 def _nearer_another(j: str, c: float, target: str, heard: Heard, terms: frozenset[str]) -> bool:
