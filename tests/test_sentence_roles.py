@@ -30,6 +30,11 @@ def _points(text: str, scenario_id: str) -> dict[str, bool]:
     # a tool named after the defect is no claim of it
     ("Use try with resources for the connection, the statement and the result set. I'd also turn on the "
      "pool's leak detection threshold in staging.", "java-jdbc-connection-leak", "root_cause", False),
+    # an instruction after clauses that set its scene is still a proposal: its purpose is no outcome
+    ("Slice posts start to end, drop the plus one. Then before slicing, if start is past len of posts, set it "
+     "to len so you return an empty page instead of crashing.", "go-slice-off-by-one", "impact", False),
+    ("Send one idempotency key on every attempt. In pay, if order dot status is paid already, return the "
+     "stored charge id instead of charging.", "py-nonidempotent-retry", "impact", False),
     # a code the code never returns, proposed for a path, is the remedy
     ("Failures come back as two hundreds, so the app treats them as success. Change the insufficient funds "
      "path to a four oh nine or four twenty two, the catch to a five hundred.", "js-wrong-status-code", "fix",

@@ -62,6 +62,11 @@ TEST_CUE = re.compile(r"\b((write|add) a check|a check (where|that)|tests?|testi
 TEST_OPENING_CHARS = 40
 # ... or a clause of a run-on sentence opens with it, after a comma (`_test_tail`)
 CLAUSE_BREAK = re.compile(r"[,;:]\s+")  # ("Insufficient funds: return a 422" labels a step)
+# Clauses that set the scene for an instruction ("Then before slicing, if start is past the end,
+# set it to len, so ..."; "In pay, if it's paid already, return the stored charge"): a condition,
+# a place or a step label, after which the instruction is still the sentence's lead.
+SETTING = re.compile(r"^(then,? |and |also,? |so,? )*(if|when|whenever|before|after|once|while|in|on|for|inside|at|"
+                     r"first|second|third|next|finally)\b")
 # A clause that says what a remedy leaves out ("only retry on timeouts, not four hundreds", "...,
 # never on 400s") names no defect.
 CONTRAST = re.compile(r"^(not|never|rather than|instead of)\b")

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from .cues import (DEFECT_CUE, PROPOSAL_LEAD, IMPERATIVE_LEAD, PROPOSAL, IMPACT_CUE, OUTCOME_CUE, STAKE, TEST_CUE,
                    TEST_OPENING_CHARS, CLAUSE_BREAK, CHECKS, AFTER_A_TEST, NO_TEST, HEDGE, ALREADY, JUST, BARE_CODE,
-                   WATCHERS, EXPLAINS, EDGE_FLAW, MIN_CLAIM_WORDS, STOPS, PURPOSE, RESULT_LEAD, MATTERS, CONTRAST)
+                   WATCHERS, EXPLAINS, EDGE_FLAW, MIN_CLAIM_WORDS, STOPS, PURPOSE, RESULT_LEAD, MATTERS, CONTRAST, SETTING)
 from .phrases import Heard, hear, match_phrase, phrase_tokens, term_joins  # noqa: F401  (term_joins: for callers)
 from .synonyms import SYNONYMS_FILE, Synonyms, lexicon, shared_synonyms, synonyms_for  # noqa: F401  (re-exported)
 from .scenarios import Scenario
@@ -210,7 +210,7 @@ def _outcomes(sentences: Sequence, texts: list[str], out: Mapping[str, list[Poin
     found = []
     for i in range(first_fix + 1, len(sentences)):
         text = texts[i]
-        if PROPOSAL_LEAD.search(text) or IMPERATIVE_LEAD.search(text) or _about_a_test(text) \
+        if _proposes(text) or _about_a_test(text) \
                 or sentences[i].index in guesses or _about_a_test(texts[i - 1]) and CHECKS.search(text) \
                 or sentences[i].index in remedies or sentences[i].index in told \
                 or EXPLAINS.search(text):
@@ -283,6 +283,17 @@ def _tests(sentences: Sequence, texts: list[str], guesses: set[int]) -> list[Poi
     the answer has the real remedy, since a test of another cause is not this point."""
     return [PointMatch("test", s.index, 0.6, "test", "(a test)") for s, text in zip(sentences, texts)
             if TEST_CUE.search(text) and not NO_TEST.search(text) and s.index not in guesses]
+
+
+def _proposes(text: str) -> bool:
+    """A sentence led by a proposal or an instruction, maybe after clauses that set its scene
+    ("In pay, if the order is paid already, return the stored charge id instead of charging")."""
+    for clause in CLAUSE_BREAK.split(text):
+        if PROPOSAL_LEAD.search(clause) or IMPERATIVE_LEAD.search(clause):
+            return True
+        if not SETTING.search(clause):
+            return False
+    return False
 
 
 def _lower(text: str) -> str:
