@@ -276,3 +276,13 @@ def test_a_dot_whisper_wrote_as_not_is_put_back_only_inside_a_member_access():
     assert restore_dots("checkout passes are not context through", pairs) == "checkout passes are dot context through"
     assert restore_dots("we are not context aware", pairs) == "we are not context aware"
     assert restore_dots("_ not context", pairs) == "_ not context"
+
+
+def test_any_run_of_number_words_reads_as_a_number_without_error():
+    # a blind set found "oh" inside a run with a scale word crashing the reader (ValueError)
+    import itertools
+    vocab = ["oh", "o", "and", "a", "four", "twenty", "hundred", "thousand", "7", "zero"]
+    for n in (2, 3, 4):
+        for run in itertools.product(vocab, repeat=n):
+            spoken_words(" ".join(run))
+    assert spoken_words("one oh one thousand") == ("11000",)

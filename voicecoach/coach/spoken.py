@@ -89,6 +89,8 @@ def _quantity(run: list[str]) -> str:
             current += TENS[w]
         elif w in UNITS:
             current += UNITS[w]
+        elif w in ZERO_WORDS:  # "one oh one thousand": a zero between digits moves them up a place
+            current *= 10
         else:
             current += int(w)
     return str(total + current)
