@@ -45,6 +45,14 @@ def _points(text: str, scenario_id: str) -> dict[str, bool]:
     ("nextNumber is a plain long read and incremented with no synchronization, so two threads save the same "
      "number. Use a database sequence. Duplicate invoice numbers are a legal and accounting headache.",
      "java-singleton-shared-state", "impact", True),
+    # the loss an answer closes on, after its diagnosis, is the impact, remedy or not
+    ("The retry loop catches every RequestException, read timeouts too, and there's no idempotency key, so "
+     "each retry is a separate charge. That's real money taken twice, plus refunds and support load.",
+     "py-nonidempotent-retry", "impact", True),
+    # ... but not how the symptom came about, nor a closing guess
+    ("The connection is only closed at the end, and the not found exception skips it. That's why it looks "
+     "healthy right after a deploy and dies hours later, and users lose every request.",
+     "java-jdbc-connection-leak", "impact", False),
     # "stuff" named by what follows it is no vague word: one hedge in a confident answer is speech
     ("The Store's map is shared across goroutines with zero synchronization. I'd wrap the read, the "
      "comparison and the write in a single mutex, maybe a conditional decrement in SQL instead. Worth it "

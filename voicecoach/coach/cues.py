@@ -67,6 +67,11 @@ CLAUSE_BREAK = re.compile(r"[,;:]\s+")  # ("Insufficient funds: return a 422" la
 # a place or a step label, after which the instruction is still the sentence's lead.
 SETTING = re.compile(r"^(then,? |and |also,? |so,? )*(if|when|whenever|before|after|once|while|in|on|for|inside|at|"
                      r"first|second|third|next|finally)\b")
+# What a loss to the business sounds like, in the answer's closing words ("Net result is
+# overselling, refunds ...", "that's lost revenue", "nobody can pay"): with a stake, the impact.
+LOSS = re.compile(r"\b(outages?|downtime|revenue|real money|money|legal|compliance|chargebacks?|refunds?|support load|"
+                  r"misled|blind|worst|exposure|breach|denial of service|reputation|lost|lose|losing|"
+                  r"nobody can|no one can|can't (pay|buy|check ?out|log ?in))\b")
 # A clause that says what a remedy leaves out ("only retry on timeouts, not four hundreds", "...,
 # never on 400s") names no defect.
 CONTRAST = re.compile(r"^(not|never|rather than|instead of)\b")

@@ -1,5 +1,6 @@
-"""Which of a scenario's key points an answer makes, with how sure we are, and whether it is about
-another bug altogether. Pure functions over sentences (structure.Sentence-like objects).
+"""Which of a scenario's key points an answer makes, and with how sure we are (whether it is
+about another bug altogether: coach/other_defect.py). Pure functions over sentences
+(structure.Sentence-like objects).
 
 A key point is found in a sentence when one of its phrases is, matched on lemmas (block, blocks,
 blocking, blocked), after mapping synonyms to one canonical phrasing (the scenario's `synonyms`
@@ -19,7 +20,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from .cues import (DEFECT_CUE, PROPOSAL_LEAD, IMPERATIVE_LEAD, PROPOSAL, IMPACT_CUE, OUTCOME_CUE, STAKE, TEST_CUE,
                    TEST_OPENING_CHARS, CLAUSE_BREAK, CHECKS, AFTER_A_TEST, NO_TEST, HEDGE, ALREADY, JUST, BARE_CODE,
-                   WATCHERS, EXPLAINS, EDGE_FLAW, MIN_CLAIM_WORDS, STOPS, PURPOSE, RESULT_LEAD, MATTERS, CONTRAST, SETTING)
+                   WATCHERS, EXPLAINS, EDGE_FLAW, MIN_CLAIM_WORDS, STOPS, PURPOSE, RESULT_LEAD, MATTERS, CONTRAST, SETTING, LOSS)
 from .phrases import Heard, hear, match_phrase, phrase_tokens, term_joins  # noqa: F401  (term_joins: for callers)
 from .synonyms import SYNONYMS_FILE, Synonyms, lexicon, shared_synonyms, synonyms_for  # noqa: F401  (re-exported)
 from .scenarios import Scenario
@@ -166,6 +167,7 @@ def _derived(sentences: Sequence, texts: list[str], out: dict[str, list[PointMat
     if "impact" in missing:
         out["impact"] = (_outcomes(sentences, texts, out, guesses) if out.get("fix") else []) \
             + _stakes(sentences, texts, guesses)
+        out["impact"] = out["impact"] or _closing(sentences, texts, out, guesses)
         missing -= {"impact"} if out["impact"] else set()
     return missing
 
@@ -179,6 +181,22 @@ def _stakes(sentences: Sequence, texts: list[str], guesses: set[int]) -> list[Po
         if m and s.index not in guesses and STAKE.search(text) and not _about_a_test(text):
             found.append(PointMatch("impact", s.index, 0.6, "stakes", "(why it matters)"))
     return found
+
+
+def _closing(sentences: Sequence, texts: list[str], out: Mapping[str, list[PointMatch]],
+             guesses: set[int]) -> list[PointMatch]:
+    """The loss an answer closes on, after its diagnosis ("Net result is overselling, refunds, and
+    the service dying at peak"; "That's real money taken twice"): the impact, remedy or not. Not a
+    proposal, a test, a guess or how the symptom came about ("that's why it dies hours later")."""
+    if not sentences:
+        return []
+    k = len(sentences) - 1
+    text, index = texts[k], sentences[k].index
+    diagnosed = any(_pos(sentences, m.sentence) < k for name in ("symptom", "root_cause") for m in out.get(name, []))
+    if not diagnosed or index in guesses or _proposes(text) or _about_a_test(text) or EXPLAINS.search(text) \
+            or not (LOSS.search(text) and STAKE.search(text)):
+        return []
+    return [PointMatch("impact", index, 0.6, "closing", "(what is lost)")]
 
 
 def _told(out: Mapping[str, list[PointMatch]]) -> set[int]:
@@ -353,37 +371,3 @@ def point_summary(matches: Mapping[str, list[PointMatch]]) -> dict[str, dict]:
         out[name] = ({"found": True, "confidence": best.confidence, "how": best.how, "phrase": best.phrase,
                       "sentence": best.sentence} if best else {"found": False, "confidence": 0.0})
     return out
-
-
-# ---- another bug? --------------------------------------------------------------------------
-
-@lru_cache(maxsize=1)
-def defect_terms() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(name, lemmas) of the words that name a kind of defect (seeds/lexicon/synonyms.toml `defects`)."""
-    return tuple((d, tokens(d)) for d in lexicon().get("defects", []) if tokens(d))
-
-
-@lru_cache(maxsize=64)
-def own_lemmas(scenario: Scenario) -> frozenset[str]:
-    """Every lemma the scenario itself uses to describe its bug, fix and impact."""
-    text = " ".join([scenario.title, scenario.bug_class, scenario.prompt, scenario.reference_answer,
-                     *(p for kp in scenario.key_points for p in kp.phrases),
-                     *(p for g in scenario.synonyms for p in g), *scenario.vocabulary])
-    return frozenset(tokens(text))
-
-
-def other_defect(sentences: Sequence, labels: Sequence[str], scenario: Scenario) -> dict | None:
-    """The first diagnosis sentence naming a kind of defect this scenario never mentions
-    ("there's no authorization check" for an unhandled rejection), or None."""
-    own = own_lemmas(scenario)
-    for s, label in zip(sentences, labels):
-        if label != "problem" and s.index > 1:
-            continue
-        if s.index > 0 and not DEFECT_CUE.search(s.text.lower().replace("\u2019", "'")):
-            continue  # the opening sentence is the diagnosis; later ones must say something is wrong
-        seq = tokens(s.text)
-        named = [name for name, t in defect_terms() if not set(t) <= own
-                 and any(seq[i:i + len(t)] == t for i in range(len(seq) - len(t) + 1))]
-        if named:  # the most specific one: "authorization" rather than "leak"
-            return {"sentence": s.index, "term": max(named, key=len), "text": s.text}
-    return None

@@ -14,7 +14,8 @@ from typing import Any, Mapping, Sequence
 
 from ..config import Config, load_config
 from ..speech.lexicon import SENTENCE_END
-from .keypoints import Meaning, find_points, other_defect, point_summary
+from .keypoints import Meaning, find_points, point_summary
+from .other_defect import other_defect
 from .scenarios import Scenario
 from .textmatch import tokens
 from ..types import Word
