@@ -330,5 +330,7 @@ def term_joins(terms: Iterable[str]) -> frozenset[str]:
         words = spoken_words(term)
         if words:
             out.add("".join(words))
+            # and its long words ("deadline", "detector"); shorter ones ("order", "event", "cursor")
+            # have too many sound-alikes ("more true" is not "order")
             out.update(w for w in words if len(w) >= 7 and not w.isdigit())
     return frozenset(out)
