@@ -1,7 +1,7 @@
 """What a sentence does in an answer, read by its words (coach/cues.py, coach/keypoints.py): a
 step's label or a remedy's contrast is no defect, why it matters is the impact, vague words over a
 named thing are no guess; and which words of the scenario's terms may be heard by sound. Pure
-(synthetic word times); each case came from a dev split (tenth pass)."""
+(synthetic word times); each case came from a dev split (tenth and eleventh passes)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import pytest
 from labelled.loader import timed_words
 from voicecoach.coach.keypoints import Synonyms, find_points, hear, match_phrase, term_joins
 from voicecoach.coach.scenarios import get_scenario
+from voicecoach.coach.spoken import dotted_pairs, restore_dots
 from voicecoach.coach.structure import split_sentences
+from voicecoach.coach.vocabulary import matching_terms
 
 
 def _points(text: str, scenario_id: str) -> dict[str, bool]:
@@ -58,6 +60,16 @@ def _points(text: str, scenario_id: str) -> dict[str, bool]:
      "comparison and the write in a single mutex, maybe a conditional decrement in SQL instead. Worth it "
      "because we're literally selling stuff we don't have.", "go-inventory-race", "fix", True),
     # ... while "the lazy fetch stuff" stays vague (tests/test_content.py: vague words are guesses)
+    # (eleventh pass) a condition after an instruction is the next step, not a diagnosis
+    ("Replace crypto dot pbkdf2Sync with the async one, util dot promisify of crypto dot pbkdf2, and await "
+     "it, same params, if throughput still isn't enough, move hashing into a worker pool.",
+     "js-blocking-event-loop", "root_cause", False),
+    ("I'd switch to crypto dot pbkdf2, because pbkdf2Sync blocks the event loop.",
+     "js-blocking-event-loop", "root_cause", True),
+    # "it's serious because ..." says why it matters; an endpoint that goes down is a loss
+    ("Nothing closes the connection when the range is empty, so the pool drains. Use try with resources "
+     "for all three. It's serious because it's not just this endpoint that fails, every endpoint sharing "
+     "the tool goes down with it.", "java-jdbc-connection-leak", "impact", True),
 ])
 def test_what_a_sentence_does(said, scenario, point, made):
     assert _points(said, scenario)[point] is made
@@ -76,3 +88,31 @@ def test_which_words_of_a_term_may_be_heard_by_sound():
     assert match_phrase("data race", hear("then look at rows affected", syn), syn, terms=race)[0] == 0
     # ... a long term keeps enough of its sounds ("and the parameter" for "bound parameter")
     assert match_phrase("bound parameter", hear("pass the term and the parameter", syn), syn, terms=race)[0] > 0
+
+
+def test_a_dot_said_with_th_for_the_receivers_s():
+    # (eleventh pass) "I think not mutex" for "a sync dot Mutex" (sync.Mutex is a scenario term):
+    # the remedy is proposed, not negated into "no lock"
+    s = get_scenario("go-inventory-race")
+    said = "I think not mutex field to store, lock it before the availability check, and unlock after it."
+    found = find_points(split_sentences(timed_words(said)), s, terms=matching_terms(s))
+    assert found.get("fix") and not found.get("root_cause")
+    assert restore_dots("I think not mutex", dotted_pairs(("sync.Mutex",))) == "I think dot mutex"
+    # ... not any word: "I'm not sure" stays a negation
+    assert restore_dots("I'm not sure", dotted_pairs(("sync.Mutex",))) == "I'm not sure"
+
+
+def test_what_a_short_word_or_a_negation_hides_by_sound():
+    syn = Synonyms([])
+    terms = term_joins(["data race", "panics", "end+1", "reserveRequest", "mutex"])
+    # (eleventh pass) a short word Whisper wrote whole, opening on another sound, is another word
+    assert match_phrase("data race", hear("add a mutex field to the store's struct", syn), syn, terms=terms)[0] == 0
+    assert match_phrase("panics", hear("pagination is one of those things", syn), syn, terms=terms)[0] == 0
+    assert match_phrase("request", hear("both reservations succeed", syn), syn,
+                        terms=term_joins(["request"]))[0] == 0
+    # ... one that keeps the first sound still counts ("new decks" for mutex, a run of words)
+    assert match_phrase("mutex", hear("guard it with one new decks", syn), syn, terms=terms)[0] > 0
+    # a run of words holding a negation says the opposite: "end, no plus one" is not "end plus one"
+    assert match_phrase("end plus one", hear("change the slice to start colon end, no plus one", syn), syn,
+                        terms=terms)[0] == 0
+    assert match_phrase("end plus one", hear("it really should be and plus one", syn), syn, terms=terms)[0] > 0

@@ -71,10 +71,11 @@ SETTING = re.compile(r"^(then,? |and |also,? |so,? )*(if|when|whenever|before|af
 # overselling, refunds ...", "that's lost revenue", "nobody can pay"): with a stake, the impact.
 LOSS = re.compile(r"\b(outages?|downtime|revenue|real money|money|legal|compliance|chargebacks?|refunds?|support load|"
                   r"misled|blind|worst|exposure|breach|denial of service|reputation|lost|lose|losing|"
-                  r"nobody can|no one can|can't (pay|buy|check ?out|log ?in))\b")
+                  r"nobody can|no one can|can't (pay|buy|check ?out|log ?in)|goes down|go down|takes? (\w+ ){0,3}down)\b")
 # A clause that says what a remedy leaves out ("only retry on timeouts, not four hundreds", "...,
 # never on 400s") names no defect.
 CONTRAST = re.compile(r"^(not|never|rather than|instead of)\b")
+CONDITION = re.compile(r"^(and )?(if|unless|in case)\b")
 # ... and what goes on describing it in the next sentence ("More times than the pool has
 # connections, then checks a normal request still goes through")
 CHECKS = re.compile(r"(?<!health )(?<!status )\b(check(s|ing)?|verif(y|ies|ying)|expect(s|ing)?|confirm(s|ing)?|"
@@ -116,5 +117,6 @@ STOPS = re.compile(r"\b(never|stops?|" + _ENDS + r"gets? rid of|no longer|can't|
 # remedy or not.
 MATTERS = re.compile(r"\b((it|this|that|which) (really |all |also )?matters|why (it|this|that) matters|"
                      r"(the )?reason (it|this|that) matters|matters because|(it's|this is|that's) a (big|huge|real) deal|"
+                     r"(it's|this is|that's) (serious|critical|urgent|dangerous)( because)?|"
                      # "Real consequence: customers believe ...", "a legal and accounting headache"
                      r"(the |one )?(real |big |main |practical )?consequences?|(a|an) (\w+ ){0,3}(headache|nightmare))\b")

@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from .cues import (DEFECT_CUE, PROPOSAL_LEAD, IMPERATIVE_LEAD, PROPOSAL, IMPACT_CUE, OUTCOME_CUE, STAKE, TEST_CUE,
                    TEST_OPENING_CHARS, CLAUSE_BREAK, CHECKS, AFTER_A_TEST, NO_TEST, HEDGE, ALREADY, JUST, BARE_CODE,
-                   WATCHERS, EXPLAINS, EDGE_FLAW, MIN_CLAIM_WORDS, STOPS, PURPOSE, RESULT_LEAD, MATTERS, CONTRAST, SETTING, LOSS)
+                   WATCHERS, EXPLAINS, EDGE_FLAW, MIN_CLAIM_WORDS, STOPS, PURPOSE, RESULT_LEAD, MATTERS, CONTRAST, CONDITION, SETTING, LOSS)
 from .phrases import Heard, hear, match_phrase, phrase_tokens, term_joins  # noqa: F401  (term_joins: for callers)
 from .synonyms import SYNONYMS_FILE, Synonyms, lexicon, shared_synonyms, synonyms_for  # noqa: F401  (re-exported)
 from .scenarios import Scenario
@@ -328,7 +328,10 @@ def _states_a_defect(text: str) -> bool:
     if lead is None or len(" ".join(clauses[:lead]).split()) >= MIN_CLAIM_WORDS:
         return True
     purpose = PURPOSE.search(text)
-    said = ", ".join(c for c in CLAUSE_BREAK.split(text[:purpose.start()] if purpose else text) if not CONTRAST.match(c))
+    # (what the instruction leaves out, "not four hundreds", and a condition after it, "if that
+    # still isn't enough, ...", which is the next step, not a diagnosis)
+    said = ", ".join(c for k, c in enumerate(CLAUSE_BREAK.split(text[:purpose.start()] if purpose else text))
+                     if not CONTRAST.match(c) and not (k > lead and CONDITION.match(c)))
     return bool(DEFECT_CUE.search(said))
 
 

@@ -23,7 +23,11 @@ def operator_after(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
     """The phrase's last word is always followed by an operator the phrase lacks: "posts from
     start to end plus one" is the bug, not the remedy "slice start to end"."""
     last = want[-1]
-    after = [sequence[i + 1] if i + 1 < len(sequence) else "" for i, t in enumerate(sequence) if t == last]
+    places = [i for i, t in enumerate(sequence) if t == last]
+    # where the phrase was said: its last word right after the word before it ("computes end,
+    # clamps it ..., then slices posts from start to end plus one" said it once, at the second "end")
+    said = [i for i in places if len(want) > 1 and want[-2] in sequence[max(0, i - 4):i]] or places
+    after = [sequence[i + 1] if i + 1 < len(sequence) else "" for i in said]
     return bool(after) and all(a in OPERATORS and a not in want for a in after)
 
 

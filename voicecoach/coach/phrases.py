@@ -57,7 +57,9 @@ def hear(text: str, synonyms: Synonyms) -> Heard:
 # Little words that are also a syllable Whisper writes for part of a term ("and plus one" for
 # "end plus one", "a sync"); the others ("i", "also", "it") do not hide one.
 _SYLLABLES = frozenset("a an and in on at of to the for or".split())
-_NOT_A_SYLLABLE = STOPWORDS - _SYLLABLES
+# ... nor does a negation: "end, no plus one" says the opposite of "end plus one". (A "dot" Whisper
+# wrote as "not" is put back before matching: keypoints._dots_restored.)
+_NOT_A_SYLLABLE = (STOPWORDS - _SYLLABLES) | {"no", "not", "never"}
 
 
 def _sound_runs(raw: tuple[str, ...]) -> frozenset[str]:
@@ -235,10 +237,20 @@ def _by_sound(target: str, heard: Heard, terms: frozenset[str] = frozenset()) ->
             if c and c < 0.7 and j in heard.words and (len(sound_key(j)) != len(sound_key(target))
                                                        or abs(len(j) - len(target)) > 2):
                 continue
+            if c and c < 0.7 and j in heard.words and _first_sound_swapped(target, j):
+                continue
             if c > best and not _nearer_another(j, c, target, heard, terms) and not shares_only_an_end(target, j) \
                     and not _opens_on_a_vowel_for(target, j):
                 best = c
     return best
+
+
+def _first_sound_swapped(target: str, j: str) -> bool:
+    """A short word Whisper wrote whole whose first sound is another than the term's: "succeed" is
+    not "request", "things" not "panics", "stores" not "data race". With four sounds or fewer, the
+    first is most of what tells words apart; a long term keeps enough ("dbkdf2sync")."""
+    a, b = sound_key(target), sound_key(j)
+    return len(a) == len(b) <= 4 and a[:1] != b[:1]
 
 
 def _opens_on_a_vowel_for(target: str, j: str) -> bool:

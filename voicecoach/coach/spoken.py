@@ -267,6 +267,13 @@ def dotted_pairs(texts: tuple[str, ...]) -> frozenset[tuple[str, str]]:
     return frozenset(out)
 
 
+def _lisped(left: str, right: str, pairs: frozenset[tuple[str, str]]) -> bool:
+    """The receiver heard with "th" for its "s" ("I think, not mutex" for "a sync.Mutex"): a
+    voice's s and th are one sound apart, and the member after the "not" is the scenario's."""
+    key = sound_key(left).replace("0", "S")
+    return "0" in sound_key(left) and any(b == right and sound_key(a) == key for a, b in pairs)
+
+
 def restore_dots(text: str, pairs: frozenset[tuple[str, str]]) -> str:
     """Whisper often writes the "dot" of a member said aloud as "not" ("put a sync, not mutex on
     the store", "use crypto, not pbkdf2"): read as a negation it cancels the very remedy named.
@@ -282,7 +289,7 @@ def restore_dots(text: str, pairs: frozenset[tuple[str, str]]) -> str:
             return m.group(0)
         before = m.string[:m.start()].split()[-1:]
         letter = LETTER_NAMES.get(left[-1]) if not (before and before[0].lower() in _SUBJECTS) else None
-        if (left[-1], right[0]) in pairs or (letter, right[0]) in pairs:
+        if (left[-1], right[0]) in pairs or (letter, right[0]) in pairs or _lisped(left[-1], right[0], pairs):
             return f"{m.group(1)} dot {m.group(3)}"
         return m.group(0)
 

@@ -124,7 +124,10 @@ _LEAD = {
                            r"add|use|change|move|wrap|replace|make|set|pass|check|return)\b"),
     "impact": re.compile(r"^(so,? |and )?(the )?(impact|result|benefit|payoff|effect)\b|^(this|that|it) (prevents|"
                          r"stops|avoids|means|removes|keeps|cuts|saves|reduces|improves|eliminates|guarantees)\b|"
-                         r"^(as a result|that way|with that|overall)\b"),
+                         r"^(as a result|that way|with that|overall)\b|"
+                         # "Why it matters: ...", "Real consequence: ...", "It's serious because ..."
+                         r"^(so,? |and )?(why (it|this|that) matters|(it|this|that) (really )?matters|"
+                         r"(the |one )?(real |big |main |practical )?consequences?|(it's|this is|that's) (serious|critical))\b"),
 }
 _CUES = {
     "problem": re.compile(
