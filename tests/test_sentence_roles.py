@@ -112,6 +112,12 @@ def test_what_a_short_word_or_a_negation_hides_by_sound():
                         terms=term_joins(["request"]))[0] == 0
     # ... one that keeps the first sound still counts ("new decks" for mutex, a run of words)
     assert match_phrase("mutex", hear("guard it with one new decks", syn), syn, terms=terms)[0] > 0
+    # "a timeout of zero" is no timeout, as "zero timeout" is; "a timeout of two seconds" is one
+    conn = term_joins([])
+    assert match_phrase("client timeout", hear("an empty client has a timeout of zero, which waits forever", syn),
+                        syn, terms=conn, positive=True)[0] == 0
+    assert match_phrase("client timeout", hear("give the client a timeout of two seconds", syn), syn,
+                        terms=conn, positive=True)[0] > 0
     # a run of words holding a negation says the opposite: "end, no plus one" is not "end plus one"
     assert match_phrase("end plus one", hear("change the slice to start colon end, no plus one", syn), syn,
                         terms=terms)[0] == 0

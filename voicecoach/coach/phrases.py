@@ -205,7 +205,12 @@ def _negated(want: tuple[str, ...], heard: Heard) -> bool:
         before = (j for j in range(i - 1, -1, -1) if sequence[j] not in STOPWORDS and clause[j] == clause[i])
         # ... or right after "zero" ("zero timeout" is no timeout; "zero based" is a phrase of its own)
         return any(sequence[j] == "not" for j in islice(before, 3)) \
-            or i > 0 and sequence[i - 1] == "0" and "0" not in want
+            or i > 0 and sequence[i - 1] == "0" and "0" not in want \
+            or _zero_after(i)
+
+    def _zero_after(i: int) -> bool:  # "a timeout of zero" is no timeout, as "zero timeout" is
+        after = [sequence[j] for j in range(i + 1, min(len(sequence), i + 3)) if sequence[j] not in STOPWORDS]
+        return bool(after) and after[0] == "0" and "0" not in want
 
     for word in want:
         positions = [i for i, t in enumerate(sequence) if t == word]
