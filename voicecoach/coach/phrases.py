@@ -228,10 +228,11 @@ def _negation_heard(want: tuple[str, ...], sequence: tuple[str, ...]) -> bool:
 def _by_sound(target: str, heard: Heard, terms: frozenset[str] = frozenset()) -> float:
     """The best near miss by sound. A single word Whisper wrote that misses a sound of the term
     is another word ("totally" is not "deadline"): one word counts when it sounds the same or
-    one sound differs ("netex" for mutex); a run of words written together may also miss one,
-    as Whisper splits a term it does not know ("new decks" for mutex). Words that, with their
-    neighbours, sound at least as near another of the scenario's terms are that term: "simple
-    date formatter" is SimpleDateFormat (the culprit), not DateTimeFormatter (the remedy)."""
+    one sound differs, not the first of a short one ("gorgines" for goroutines); a run of words
+    written together may also miss one, as Whisper splits a term it does not know ("new decks"
+    for mutex). Words that, with their neighbours, sound at least as near another of the
+    scenario's terms are that term: "simple date formatter" is SimpleDateFormat (the culprit),
+    not DateTimeFormatter (the remedy)."""
     best = 0.0
     for j in heard.sound_joins:
         if j in heard.words and j in lexicon_words():
