@@ -122,3 +122,19 @@ def test_what_a_short_word_or_a_negation_hides_by_sound():
     assert match_phrase("end plus one", hear("change the slice to start colon end, no plus one", syn), syn,
                         terms=terms)[0] == 0
     assert match_phrase("end plus one", hear("it really should be and plus one", syn), syn, terms=terms)[0] > 0
+
+
+def test_a_solution_part_that_proposes_nothing_scores_nothing():
+    # (eleventh pass) without the real remedy, a "solution" part keeps a fraction of its score; one
+    # that proposes nothing at all is the diagnosis retold and keeps none (dev20, a diagnosis only)
+    from voicecoach.coach.structure import score_structure
+    said = ("What's happening here is a resource leak on the exception paths. The method borrows a connection "
+            "from the pool and only hands it back on the very last line, after the isEmpty check. Ask for a "
+            "date range with no payments and the exception is thrown, and that connection is never returned. "
+            "That's a full outage caused by one endpoint.")
+    st = score_structure(timed_words(said), get_scenario("java-jdbc-connection-leak"))
+    assert st["solution"]["present"] and st["solution"]["score"] == 0
+    # ... while a part that proposes something keeps its fraction ("I'd add logging" is no remedy for this bug)
+    proposes = said.replace("Ask for a", "I'd add more logging and alerts on the pool. Ask for a")
+    st = score_structure(timed_words(proposes), get_scenario("java-jdbc-connection-leak"))
+    assert not st["coverage"]["fix"] and st["solution"]["score"] > 0

@@ -14,6 +14,7 @@ from typing import Any, Mapping, Sequence
 
 from ..config import Config, load_config
 from ..speech.lexicon import SENTENCE_END
+from .cues import PROPOSAL
 from .keypoints import Meaning, find_points, point_summary
 from .other_defect import other_defect
 from .scenarios import Scenario
@@ -263,7 +264,9 @@ def _without_core(parts: dict[str, dict], coverage: Mapping[str, bool], factor: 
     for name, point in _CORE.items():
         if out[name]["present"] and point in coverage and not coverage[point]:
             note = "no remedy for this bug" if point == "fix" else "does not name the cause"
-            out[name] = {**out[name], "score": int(round(out[name]["score"] * factor)),
+            # a "solution" that proposes nothing at all is the diagnosis retold, not a remedy's shape
+            kept = 0.0 if name == "solution" and not PROPOSAL.search(out[name]["text"].lower()) else factor
+            out[name] = {**out[name], "score": int(round(out[name]["score"] * kept)),
                          "notes": [*out[name]["notes"], note]}
     return out
 
