@@ -37,6 +37,23 @@ def _points(text: str, scenario_id: str) -> dict[str, bool]:
      "to len so you return an empty page instead of crashing.", "go-slice-off-by-one", "impact", False),
     ("Send one idempotency key on every attempt. In pay, if order dot status is paid already, return the "
      "stored charge id instead of charging.", "py-nonidempotent-retry", "impact", False),
+    # (twelfth pass, dev21) what "neither ... nor" names is missing, not proposed
+    ("The client is an empty http dot Client, so its Timeout is zero. Get carries a background context, so "
+     "nothing from the incoming request, neither its cancellation nor its deadline, reaches the outbound call.",
+     "go-missing-timeout", "fix", False),
+    # ... a check described in its own words ("To verify, I'd run ... expecting ...") is a test
+    ("Hashing with pbkdf2Sync blocks the event loop. Move to the async crypto dot pbkdf2. To verify, I'd run "
+     "autocannon against login and measure health latency in parallel, expecting single-digit milliseconds.",
+     "js-blocking-event-loop", "test", True),
+    ("Hashing with pbkdf2Sync blocks the event loop. Move to the async crypto dot pbkdf2, and a tester can "
+     "still log in while it runs.", "js-blocking-event-loop", "test", False),
+    # ... and tiny.en's "weight" is "wait" ("zero means weight indefinitely")
+    ("When the tax service hangs, quote tax will just weight indefinitely.", "go-missing-timeout", "root_cause",
+     True),
+    # ... and the pentest is the pentesters' work, and tiny.en's "dentist"
+    ("The term is interpolated into the SQL text, textbook SQL injection, which is what the pentesters flagged.",
+     "py-unvalidated-input", "symptom", True),
+    ("So, the dentist flagged the search endpoint.", "py-unvalidated-input", "symptom", True),
     # a code the code never returns, proposed for a path, is the remedy
     ("Failures come back as two hundreds, so the app treats them as success. Change the insufficient funds "
      "path to a four oh nine or four twenty two, the catch to a five hundred.", "js-wrong-status-code", "fix",

@@ -286,3 +286,16 @@ def test_any_run_of_number_words_reads_as_a_number_without_error():
         for run in itertools.product(vocab, repeat=n):
             spoken_words(" ".join(run))
     assert spoken_words("one oh one thousand") == ("11000",)
+
+
+def test_letters_spelled_out_are_one_name():
+    # (twelfth pass, dev21) "P B K D F two" is PBKDF2 as one word, so "async pbkdf2" is heard in
+    # "the asynchronous crypto dot P B K D F two"; a lone "I" or "A" before one more letter is a word
+    assert spoken_words("the P B K D F two sync call") == ("the", "pbkdf", "2", "sync", "call")
+    assert spoken_words("P. B. K. D. F. 2") == spoken_words("PBKDF2") == ("pbkdf", "2")
+    assert spoken_words("a J W T token") == ("a", "jwt", "token")
+    assert spoken_words("I O bound, an A B test") == ("i", "o", "bound", "an", "a", "b", "test")
+    from voicecoach.coach.keypoints import hear, match_phrase, synonyms_for
+    from voicecoach.coach.scenarios import get_scenario
+    syn = synonyms_for(get_scenario("js-blocking-event-loop"))
+    assert match_phrase("async pbkdf2", hear("Moving to the asynchronous crypto dot P B K D F two.", syn), syn)[0] == 1.0

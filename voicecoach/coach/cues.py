@@ -56,7 +56,9 @@ STAKE = re.compile(r"\b(users?|customers?|clients?|shoppers?|people|everyone|eve
 # How a test or a measurement is described; and "there are no tests", which is none.
 TEST_CUE = re.compile(r"\b((write|add) a check|a check (where|that)|tests?|testing|supertest|pytest|unittest|junit|"
                       r"jest|stub(bed)?|fake|mocks?|mocked|assert(s|ing)?|reproduce|load test|benchmark|"
-                      r"pin (that|it) down|cover (it|that) with)\b")
+                      r"pin (that|it) down|cover (it|that) with|"
+                      # "To verify, I'd run autocannon ... expecting ...": a check described in its own words
+                      r"to (verify|prove|confirm)(?=,| (it|this|that)\b))\b")
 # A sentence about a test opens with it ("then a test that...", "test: call it..."); Whisper runs a
 # fast answer into one long sentence, whose test at the end says nothing of its opening.
 TEST_OPENING_CHARS = 40

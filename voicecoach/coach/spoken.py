@@ -46,6 +46,14 @@ def split_identifier(token: str) -> list[str]:
     return [p for p in _CAMEL.split(token) if p]
 
 
+_SPELLED = re.compile(r"\b[A-Z](?:(?:\. ?| |-)[A-Z]\b)+")
+
+
+def _spelled(m: re.Match) -> str:
+    letters = re.findall("[A-Z]", m.group())
+    return m.group() if len(letters) < 3 and letters[0] in "AI" else "".join(letters)
+
+
 def raw_words(text: str) -> list[str]:
     """Lower-case words with identifiers split; "600,000" stays one number."""
     text = text.replace("\u2019", "'")
@@ -53,6 +61,9 @@ def raw_words(text: str) -> list[str]:
     text = re.sub(r"(?<=\w)\s+-\s+(?=\w)", " minus ", text).replace("+", " plus ")  # page - 1, n+1
     # "page minus one" written "page-1" (but UTF-8, SHA-256 and go-2 stay names)
     text = re.sub(r"(?<=[a-z])-(?=1\b)", " minus ", text)
+    # letters spelled out ("P B K D F two", "J W T") are one name, as Whisper writes them when it
+    # knows them ("PBKDF2", "JWT"); a lone "I" or "A" before one more letter is a word
+    text = _SPELLED.sub(_spelled, text)
     # "four xx" is the Roman numeral XX to Whisper: "four Roman 20", "five-rowman 20" are 4xx, 5xx
     text = re.sub(r"\b(?:roman|rowman)[\s-]*(?:20|twenty)\b", " xx", text, flags=re.IGNORECASE)
     out: list[str] = []

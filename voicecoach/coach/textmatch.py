@@ -11,7 +11,7 @@ from .spoken import spoken_words
 
 _IRREGULAR_NOT = {"can't": "can", "won't": "will", "shan't": "shall"}
 # negations collapse to one token so "no lock", "without a lock" and "not locked" meet
-_NEGATIONS = {"no", "non", "un", "not", "without", "never", "nothing"}  # "un" of "un-caught" as Whisper writes it
+_NEGATIONS = {"no", "non", "un", "not", "without", "never", "nothing", "neither", "nor"}  # "un" of "un-caught" as Whisper writes it
 STOPWORDS = frozenset(
     "a an the is are was were be been being of to in on at by for with from as it its it's this that these "
     "those and or so then than there here we i you they he she our your their my me us them do does did "
