@@ -54,6 +54,18 @@ def _points(text: str, scenario_id: str) -> dict[str, bool]:
     ("The term is interpolated into the SQL text, textbook SQL injection, which is what the pentesters flagged.",
      "py-unvalidated-input", "symptom", True),
     ("So, the dentist flagged the search endpoint.", "py-unvalidated-input", "symptom", True),
+    # ... and what a remedy frees up, for someone, is the impact
+    ("Both relations are fetch type lazy, so one query becomes a thousand. I'd add a join fetch. Users get their "
+     "order list in milliseconds, and we free up database capacity for everything else.", "java-jpa-n-plus-one",
+     "impact", True),
+    # a remedy others recommend and the speaker waves away is not proposed ("though" in the same
+    # sentence or opening the next, as Piper's clip was split), the speaker's own "I'd" still is
+    ("The query is built with an f-string, which is not ideal, people say you should use parameters, though "
+     "in practice the term is just a search word.", "py-unvalidated-input", "fix", False),
+    ("The query is built with an f-string. People say you should use parameters. Though in practice, the "
+     "term is just a search word.", "py-unvalidated-input", "fix", False),
+    ("The query is built with an f-string, so it's injectable. People say bound parameters are slower, but "
+     "I'd use parameters anyway.", "py-unvalidated-input", "fix", True),
     # a code the code never returns, proposed for a path, is the remedy
     ("Failures come back as two hundreds, so the app treats them as success. Change the insufficient funds "
      "path to a four oh nine or four twenty two, the catch to a five hundred.", "js-wrong-status-code", "fix",

@@ -45,7 +45,8 @@ IMPACT_CUE = re.compile(r"\b(prevents?|stops?|" + _ENDS + r"avoids?|keeps?|means
 # An outcome said plainly after the remedy (`_outcomes`): a change ...
 OUTCOME_CUE = re.compile(r"\b(that way|this way|net result|as a result|after that|once that's|with that|then|so|"
                          r"which means|means|stops?|no longer|can't|won't|stays?|keeps?|survives?|anymore|"
-                         r"protects?|saves?|instead of|gets? exactly|gets? rid of|goes away|never|shouldn't|otherwise)\b")
+                         r"protects?|saves?|instead of|gets? exactly|gets? rid of|goes away|never|shouldn't|otherwise|"
+                         r"frees? up)\b")  # ("we free up database capacity for everything else")
 # ... for someone or something the business cares about.
 STAKE = re.compile(r"\b(users?|customers?|clients?|shoppers?|people|everyone|everybody|support|on-?call|money|revenue|trust|service|"
                    r"server|process|pod|app|pages?|endpoint|checkout|database|pool|inventory|stock|dashboard|"
@@ -103,6 +104,12 @@ HEDGE = re.compile(r"\b(maybe(?! (a |an )?(half|few|couple|around|about|\d|one|t
 # already paid"); unless the sentence goes on to say what to do ("so I just slice ...").
 ALREADY = re.compile(r"\balready (?!(\w+ed|paid|sent|done|gone|set|been|taken|made|spent)\b)\w+")
 JUST = re.compile(r"\b(just|simply)\b")
+# A remedy others recommend that the speaker waves away ("people say you should use parameters,
+# though in practice the term is just a search word") is not proposed; the speaker's own "I'd"
+# in the sentence still is.
+HEARSAY = re.compile(r"\b(people|they|some|everyone|folks|the docs) (say|said|tell you|recommend)\b")
+CONCESSION = re.compile(r"\b(though|but|however)\b")  # after the hearsay, or opening the next sentence
+OWN_PROPOSAL = re.compile(r"\b(i'd|i would|i'll|i will|we'd|we should|we need to|let's)\b")
 # A status code alone ("5xx", "201") said beside what watches the codes describes the dashboard
 # ("monitoring counts five xx"), unless a remedy is proposed; a terse "201 on success" proposes.
 BARE_CODE = re.compile(r"\d(\d\d|xx)")

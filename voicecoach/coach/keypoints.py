@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from .cues import (DEFECT_CUE, PROPOSAL_LEAD, IMPERATIVE_LEAD, PROPOSAL, IMPACT_CUE, OUTCOME_CUE, STAKE, TEST_CUE,
                    TEST_OPENING_CHARS, CLAUSE_BREAK, CHECKS, AFTER_A_TEST, NO_TEST, HEDGE, ALREADY, JUST, BARE_CODE,
-                   WATCHERS, EXPLAINS, EDGE_FLAW, MIN_CLAIM_WORDS, STOPS, PURPOSE, RESULT_LEAD, MATTERS, CONTRAST, CONDITION, SETTING, LOSS)
+                   WATCHERS, HEARSAY, CONCESSION, OWN_PROPOSAL, EXPLAINS, EDGE_FLAW, MIN_CLAIM_WORDS, STOPS, PURPOSE, RESULT_LEAD, MATTERS, CONTRAST, CONDITION, SETTING, LOSS)
 from .phrases import Heard, hear, match_phrase, phrase_tokens, term_joins  # noqa: F401  (term_joins: for callers)
 from .synonyms import SYNONYMS_FILE, Synonyms, lexicon, shared_synonyms, synonyms_for  # noqa: F401  (re-exported)
 from .scenarios import Scenario
@@ -80,7 +80,8 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
         out = {name: [m for m in found if m.sentence not in guesses or name == "symptom"] for name, found in out.items()}
     out["root_cause"] = [m for m in out.get("root_cause", []) if _states_a_defect(texts[_pos(sentences, m.sentence)])]
     if "fix" in out:
-        out["fix"] = [m for m in out["fix"] if not _no_remedy(m, texts[_pos(sentences, m.sentence)])]
+        out["fix"] = [m for m in out["fix"] if not _no_remedy(m, texts[_pos(sentences, m.sentence)])
+                      and not _waved_away(texts, _pos(sentences, m.sentence))]
     if "root_cause" not in {p.name for p in scenario.key_points}:
         del out["root_cause"]
     # "the pod runs out of memory" states the symptom; "so memory stays bounded" is the impact
@@ -137,7 +138,7 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
                 have |= ({s.index for s in sentences} if not out.get("fix") else
                          _told(out))
             for index, score in hits:
-                if index >= len(sentences) or index in have or not _fits(name, texts[index], index == 0) \
+                if index >= len(sentences) or index in have or not _fits(name, texts, index) \
                         or (sentences[index].index in guesses and name != "symptom"):
                     continue
                 out.setdefault(name, []).append(
@@ -346,19 +347,31 @@ def _no_remedy(m: PointMatch, text: str) -> bool:
     return _describes(text) or bool(BARE_CODE.fullmatch(m.phrase) and watched)
 
 
+def _waved_away(texts: list[str], k: int) -> bool:
+    """A remedy others recommend and the speaker dismisses ("people say you should use
+    parameters, though in practice ...", the "though" often in Whisper's next sentence) is not
+    proposed; the speaker's own "I'd" in the sentence still is."""
+    said = HEARSAY.search(texts[k])
+    if not said or OWN_PROPOSAL.search(texts[k]):
+        return False
+    after = k + 1 < len(texts) and CONCESSION.match(texts[k + 1].lstrip(" ,"))
+    return bool(CONCESSION.search(texts[k], said.end()) or after)
+
+
 def _describes(text: str) -> bool:
     return bool(ALREADY.search(text)) and not PROPOSAL.search(text) and not JUST.search(text)
 
 
-def _fits(point: str, text: str, opening: bool) -> bool:
+def _fits(point: str, texts: list[str], k: int) -> bool:
     """What the meaning model may credit a sentence with: a diagnosis (symptom, root cause) only
     in the opening sentence or one that says something is wrong (as `other_defect` reads them),
     never in a bare proposal; a fix, edge case or test only where something is proposed. The
     model scores topic, so "that keeps the pages consistent" is near the root cause too."""
+    text = texts[k]
     if point in ("root_cause", "symptom"):
-        return (opening or bool(DEFECT_CUE.search(text))) and _states_a_defect(text)
+        return (k == 0 or bool(DEFECT_CUE.search(text))) and _states_a_defect(text)
     if point in POSITIVE_POINTS:
-        return bool(PROPOSAL.search(text))
+        return bool(PROPOSAL.search(text)) and not _waved_away(texts, k)
     return True
 
 
