@@ -546,9 +546,9 @@ def test_wrong_bug_only_when_another_defect_is_named():
 
 @pytest.mark.parametrize("split", ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13",
                                    "dev14", "dev15", "dev16", "dev17", "dev18", "dev19",
-                                   # the seventeenth blind set, tuned on since: one good answer says its remedy as code
-                                   # ("try, open paren, ...") and is outranked as text (strict: passes = news)
-                                   pytest.param("dev20", marks=pytest.mark.xfail(strict=True, reason="not tuned on yet")),
+                                   # the seventeenth blind set: one good answer says its remedy as code ("try, open
+                                   # paren, Connection conn equals ..., all as resources") and was outranked as text
+                                   "dev20",
                                    "dev21"])  # the eighteenth blind set: no text ranking failure when measured
 def test_paraphrased_good_answers_never_get_the_wrong_bug_and_outrank_the_flawed(split):
     cfg = load_config()
