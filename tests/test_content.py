@@ -549,7 +549,8 @@ def test_wrong_bug_only_when_another_defect_is_named():
                                    # the seventeenth blind set: one good answer says its remedy as code ("try, open
                                    # paren, Connection conn equals ..., all as resources") and was outranked as text
                                    "dev20",
-                                   "dev21"])  # the eighteenth blind set: no text ranking failure when measured
+                                   "dev21",  # the eighteenth blind set: no text ranking failure when measured
+                                   "dev22"])  # the nineteenth: none either
 def test_paraphrased_good_answers_never_get_the_wrong_bug_and_outrank_the_flawed(split):
     cfg = load_config()
     by_scenario: dict[str, list[tuple[dict, dict]]] = {}
