@@ -99,6 +99,22 @@ def _points(text: str, scenario_id: str) -> dict[str, bool]:
     ("Nothing closes the connection when the range is empty, so the pool drains. Use try with resources "
      "for all three. It's serious because it's not just this endpoint that fails, every endpoint sharing "
      "the tool goes down with it.", "java-jdbc-connection-leak", "impact", True),
+    # (thirteenth pass, dev22) what a run-on sentence's test tail measures is no outcome ...
+    ("Replace pbkdf2Sync with the promisified crypto dot pbkdf2. If logins are heavy, put hashing in a worker "
+     "pool, like this in a load test, autocannon with fifty logins, and in parallel hit slash health every "
+     "hundred milliseconds, assert it stays under a hundred milliseconds.", "js-blocking-event-loop", "impact",
+     False),
+    # ... unless the tail goes on to what follows from it
+    ("Replace pbkdf2Sync with the promisified crypto dot pbkdf2. If logins are heavy, put hashing in a worker "
+     "pool, like this in a load test, autocannon with fifty logins, so health stays in milliseconds.",
+     "js-blocking-event-loop", "impact", True),
+    # ... what a failure should cost the business, in the closing words, is the impact
+    ("TaxClient is a bare http dot Client with no timeout, so each checkout goroutine sits on the read "
+     "forever. I'd build the request with NewRequestWithContext and a one second timeout. A sick dependency "
+     "should cost us one feature, not the pod.", "go-missing-timeout", "impact", True),
+    # ... and the database at full CPU is the reported symptom
+    ("Limit has no maximum, so one request with a very big limit reads all products. This is how the "
+     "database went to full CPU.", "py-unvalidated-input", "symptom", True),
 ])
 def test_what_a_sentence_does(said, scenario, point, made):
     assert _points(said, scenario)[point] is made

@@ -74,7 +74,8 @@ SETTING = re.compile(r"^(then,? |and |also,? |so,? )*(if|when|whenever|before|af
 # overselling, refunds ...", "that's lost revenue", "nobody can pay"): with a stake, the impact.
 LOSS = re.compile(r"\b(outages?|downtime|revenue|real money|money|legal|compliance|chargebacks?|refunds?|support load|"
                   r"misled|blind|worst|exposure|breach|denial of service|reputation|lost|lose|losing|"
-                  r"nobody can|no one can|can't (pay|buy|check ?out|log ?in)|goes down|go down|takes? (\w+ ){0,3}down)\b")
+                  r"nobody can|no one can|can't (pay|buy|check ?out|log ?in)|goes down|go down|takes? (\w+ ){0,3}down|"
+                  r"costs? us)\b")  # ("a sick dependency should cost us one feature, not the pod")
 # A clause that says what a remedy leaves out ("only retry on timeouts, not four hundreds", "...,
 # never on 400s") names no defect.
 CONTRAST = re.compile(r"^(not|never|rather than|instead of)\b")

@@ -95,9 +95,13 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
             tested.add(sentences[k].index)
     first_fix = min((_pos(sentences, m.sentence) for m in out.get("fix", [])), default=len(sentences))
     if "impact" in out:  # (before the remedy, "means" in "a slow service means every call blocks" is no outcome)
-        # (in a test, "assert no duplicates" is what the test checks, unless it says what that prevents)
+        # (in a test, "assert no duplicates" is what the test checks, unless it says what that prevents;
+        # so is a one-word outcome heard only in a run-on sentence's test tail: "..., a load test, hit
+        # health every hundred milliseconds, assert it stays under a hundred milliseconds")
         out["impact"] = [m for m in out["impact"]
                          if (m.sentence not in tested or AFTER_A_TEST.search(texts[_pos(sentences, m.sentence)]))
+                         and not _measured_in_its_test(m, sentences[_pos(sentences, m.sentence)].text, synonyms,
+                                                       ratio, vocab)
                          and (len(phrase_tokens(m.phrase, synonyms)) > 1
                               or _pos(sentences, m.sentence) >= first_fix
                               and (m.sentence not in told or IMPACT_CUE.search(texts[_pos(sentences, m.sentence)])))]
@@ -290,6 +294,14 @@ def _only_in_its_test(m: PointMatch, text: str, synonyms: Synonyms, ratio: float
     if tail is None:
         return False
     return match_phrase(m.phrase, hear(text[:tail], synonyms), synonyms, ratio, vocab)[0] == 0
+
+
+def _measured_in_its_test(m: PointMatch, text: str, synonyms: Synonyms, ratio: float, vocab: frozenset[str]) -> bool:
+    """`m`, a one-word outcome ("milliseconds"), is heard only in the sentence's test tail, which
+    says what the check measures and nothing of what follows from it."""
+    tail = _test_tail(text)
+    return (tail is not None and len(phrase_tokens(m.phrase, synonyms)) == 1
+            and _only_in_its_test(m, text, synonyms, ratio, vocab) and not AFTER_A_TEST.search(_lower(text[tail:])))
 
 
 def _about_a_test(text: str) -> bool:
