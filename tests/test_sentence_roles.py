@@ -115,6 +115,12 @@ def _points(text: str, scenario_id: str) -> dict[str, bool]:
     # ... and the database at full CPU is the reported symptom
     ("Limit has no maximum, so one request with a very big limit reads all products. This is how the "
      "database went to full CPU.", "py-unvalidated-input", "symptom", True),
+    # ... in an instruction, the claim is by its lead clause or a reason: tiny.en heard "util dot
+    # promisify" as "you will not remissify", whose "not" claims nothing of pbkdf2Sync
+    ("Replace pbkdf2Sync with the sync version, wrapped with you will not remissify and await it, keeping the "
+     "same salt.", "js-blocking-event-loop", "root_cause", False),
+    ("Replace pbkdf2Sync, because it isn't async, with crypto dot pbkdf2.", "js-blocking-event-loop",
+     "root_cause", True),
 ])
 def test_what_a_sentence_does(said, scenario, point, made):
     assert _points(said, scenario)[point] is made
@@ -183,3 +189,21 @@ def test_a_solution_part_that_proposes_nothing_scores_nothing():
     proposes = said.replace("Ask for a", "I'd add more logging and alerts on the pool. Ask for a")
     st = score_structure(timed_words(proposes), get_scenario("java-jdbc-connection-leak"))
     assert not st["coverage"]["fix"] and st["solution"]["score"] > 0
+
+
+def test_the_meaning_model_credits_no_diagnosis_to_an_instruction():
+    # (thirteenth pass, dev22) the model scores topic: "Replace pbkdf2Sync ..., when you do not
+    # promise if I encrypt" (tiny.en for "util dot promisify of crypto") is near the root cause, but
+    # its "not" comes after the instruction's lead clause and claims nothing
+    said = ("Replace pbkdf2Sync, when you do not promise if I encrypt, and await it. Move the session policy "
+            "read to module load.")
+    sentences = split_sentences(timed_words(said))
+
+    def near_everything(texts, scenario, points):
+        return {p: [(0, 0.9)] for p in points}
+    found = find_points(sentences, get_scenario("js-blocking-event-loop"), meaning=near_everything)
+    assert not found["root_cause"] and not found["symptom"]
+    claim = said.replace("Replace pbkdf2Sync,", "pbkdf2Sync blocks the loop, so replace it,")
+    found = find_points(split_sentences(timed_words(claim)), get_scenario("js-blocking-event-loop"),
+                        meaning=near_everything)
+    assert found["root_cause"]

@@ -63,7 +63,7 @@ TEST_CUE = re.compile(r"\b((write|add) a check|a check (where|that)|tests?|testi
 # A sentence about a test opens with it ("then a test that...", "test: call it..."); Whisper runs a
 # fast answer into one long sentence, whose test at the end says nothing of its opening.
 TEST_OPENING_CHARS = 40
-# ... or a clause of a run-on sentence opens with it, after a comma (`_test_tail`)
+# ... or a clause of a run-on sentence opens with it, after a comma (`claims.where_a_test_starts`)
 CLAUSE_BREAK = re.compile(r"[,;:]\s+")  # ("Insufficient funds: return a 422" labels a step)
 # Clauses that set the scene for an instruction ("Then before slicing, if start is past the end,
 # set it to len, so ..."; "In pay, if it's paid already, return the stored charge"): a condition,
@@ -80,6 +80,8 @@ LOSS = re.compile(r"\b(outages?|downtime|revenue|real money|money|legal|complian
 # never on 400s") names no defect.
 CONTRAST = re.compile(r"^(not|never|rather than|instead of)\b")
 CONDITION = re.compile(r"^(and )?(if|unless|in case)\b")
+# A clause that gives a reason ("Replace pbkdf2Sync, because it blocks the event loop")
+REASON = re.compile(r"^(and )?(because|since|as|given that|otherwise)\b")
 # ... and what goes on describing it in the next sentence ("More times than the pool has
 # connections, then checks a normal request still goes through")
 CHECKS = re.compile(r"(?<!health )(?<!status )\b(check(s|ing)?|verif(y|ies|ying)|expect(s|ing)?|confirm(s|ing)?|"

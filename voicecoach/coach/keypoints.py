@@ -18,16 +18,16 @@ from dataclasses import asdict, dataclass, is_dataclass, replace
 from functools import lru_cache
 from typing import Callable, Iterable, Mapping, Sequence
 
-from .cues import (DEFECT_CUE, PROPOSAL_LEAD, IMPERATIVE_LEAD, PROPOSAL, IMPACT_CUE, OUTCOME_CUE, STAKE, TEST_CUE,
-                   TEST_OPENING_CHARS, CLAUSE_BREAK, CHECKS, AFTER_A_TEST, NO_TEST, HEDGE, ALREADY, JUST, BARE_CODE,
-                   WATCHERS, HEARSAY, CONCESSION, OWN_PROPOSAL, EXPLAINS, EDGE_FLAW, MIN_CLAIM_WORDS, STOPS, PURPOSE, RESULT_LEAD, MATTERS, CONTRAST, CONDITION, SETTING, LOSS)
+from .cues import (DEFECT_CUE, PROPOSAL_LEAD, IMPERATIVE_LEAD, PROPOSAL, IMPACT_CUE, OUTCOME_CUE, STAKE,
+                   TEST_CUE, CLAUSE_BREAK, CHECKS, AFTER_A_TEST, NO_TEST, HEDGE, BARE_CODE, WATCHERS, EXPLAINS,
+                   EDGE_FLAW, MIN_CLAIM_WORDS, STOPS, MATTERS, LOSS)
+from .claims import (POSITIVE_POINTS, about_a_test, describes, fits, follows_the_remedy, lowered, proposes,
+                     states_a_defect, where_a_test_starts, waved_away)
 from .phrases import Heard, hear, match_phrase, phrase_tokens, term_joins  # noqa: F401  (term_joins: for callers)
 from .synonyms import SYNONYMS_FILE, Synonyms, lexicon, shared_synonyms, synonyms_for  # noqa: F401  (re-exported)
 from .scenarios import Scenario
 from .spoken import dotted_pairs, restore_dots
 from .textmatch import STOPWORDS, tokens
-
-POSITIVE_POINTS = ("fix", "edge_case", "test")  # said after "no"/"without" they describe the problem
 
 
 @dataclass(frozen=True)
@@ -74,20 +74,23 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
         out[point.name] = found
     # a sentence that proposes a change is a diagnosis only if it also says what is wrong:
     # "I'd run the tests with the race detector on" names no race condition
-    texts = [_lower(s.text) for s in sentences]
+    texts = [lowered(s.text) for s in sentences]
     guesses = _guesses(sentences, texts)
     if guesses:  # a rambling answer's guesses: "maybe the repository is caching"
         out = {name: [m for m in found if m.sentence not in guesses or name == "symptom"] for name, found in out.items()}
-    out["root_cause"] = [m for m in out.get("root_cause", []) if _states_a_defect(texts[_pos(sentences, m.sentence)])]
+    out["root_cause"] = [m for m in out.get("root_cause", [])
+                         if states_a_defect(texts[_pos(sentences, m.sentence)],
+                                             _clause_of(m, sentences[_pos(sentences, m.sentence)].text, synonyms, ratio,
+                                                        vocab))]
     if "fix" in out:
         out["fix"] = [m for m in out["fix"] if not _no_remedy(m, texts[_pos(sentences, m.sentence)])
-                      and not _waved_away(texts, _pos(sentences, m.sentence))]
+                      and not waved_away(texts, _pos(sentences, m.sentence))]
     if "root_cause" not in {p.name for p in scenario.key_points}:
         del out["root_cause"]
     # "the pod runs out of memory" states the symptom; "so memory stays bounded" is the impact
     told = _told(out)
     # (one-word impact phrases only: "memory", "latency" are symptoms too, and what a test watches)
-    tested = {s.index for s, text in zip(sentences, texts) if _about_a_test(text)}
+    tested = {s.index for s, text in zip(sentences, texts) if about_a_test(text)}
     # ... and so is the next one when it goes on checking: Whisper cut "add a load test, fire fifty
     # logins and request health every ten milliseconds, asserting its p99 stays low" in two
     for k in range(1, len(sentences)):
@@ -115,7 +118,7 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
                          and not _only_in_its_test(m, sentences[_pos(sentences, m.sentence)].text, synonyms, ratio, vocab)]
     # "So any rejection reaches the error middleware" after the remedy is what it does, not a diagnosis
     if "root_cause" in out:
-        out["root_cause"] = [m for m in out["root_cause"] if not _follows_the_remedy(texts[_pos(sentences, m.sentence)],
+        out["root_cause"] = [m for m in out["root_cause"] if not follows_the_remedy(texts[_pos(sentences, m.sentence)],
                                                                                    _pos(sentences, m.sentence), first_fix)]
     # "we'd never sell more than we have" after the remedy is what stops happening: the impact
     if "symptom" in out:
@@ -142,7 +145,7 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
                 have |= ({s.index for s in sentences} if not out.get("fix") else
                          _told(out))
             for index, score in hits:
-                if index >= len(sentences) or index in have or not _fits(name, texts, index) \
+                if index >= len(sentences) or index in have or not fits(name, texts, index) \
                         or (sentences[index].index in guesses and name != "symptom"):
                     continue
                 out.setdefault(name, []).append(
@@ -183,7 +186,7 @@ def _stakes(sentences: Sequence, texts: list[str], guesses: set[int]) -> list[Po
     found = []
     for s, text in zip(sentences, texts):
         m = MATTERS.search(text)
-        if m and s.index not in guesses and STAKE.search(text) and not _about_a_test(text):
+        if m and s.index not in guesses and STAKE.search(text) and not about_a_test(text):
             found.append(PointMatch("impact", s.index, 0.6, "stakes", "(why it matters)"))
     return found
 
@@ -198,7 +201,7 @@ def _closing(sentences: Sequence, texts: list[str], out: Mapping[str, list[Point
     k = len(sentences) - 1
     text, index = texts[k], sentences[k].index
     diagnosed = any(_pos(sentences, m.sentence) < k for name in ("symptom", "root_cause") for m in out.get(name, []))
-    if not diagnosed or index in guesses or _proposes(text) or _about_a_test(text) or EXPLAINS.search(text) \
+    if not diagnosed or index in guesses or proposes(text) or about_a_test(text) or EXPLAINS.search(text) \
             or not (LOSS.search(text) and STAKE.search(text)):
         return []
     return [PointMatch("impact", index, 0.6, "closing", "(what is lost)")]
@@ -233,13 +236,13 @@ def _outcomes(sentences: Sequence, texts: list[str], out: Mapping[str, list[Poin
     found = []
     for i in range(first_fix + 1, len(sentences)):
         text = texts[i]
-        if _proposes(text) or _about_a_test(text) \
-                or sentences[i].index in guesses or _about_a_test(texts[i - 1]) and CHECKS.search(text) \
+        if proposes(text) or about_a_test(text) \
+                or sentences[i].index in guesses or about_a_test(texts[i - 1]) and CHECKS.search(text) \
                 or sentences[i].index in remedies or sentences[i].index in told \
                 or EXPLAINS.search(text):
             continue
         # (a run-on sentence's test tail describes the check, unless an outcome runs on from it)
-        tail = _test_tail(text)
+        tail = where_a_test_starts(text)
         said, check = (text, "") if tail is None else (text[:tail], text[tail:])
         if OUTCOME_CUE.search(said) and STAKE.search(said) or AFTER_A_TEST.search(check) and STAKE.search(check):
             found.append(PointMatch("impact", sentences[i].index, 0.6, "outcome", "(outcome)"))
@@ -271,7 +274,7 @@ def _echoes(sentences: Sequence, texts: list[str], scenario: Scenario,
     found = []
     for i in range(min(fixes, default=len(sentences))):
         text = texts[i]
-        if PROPOSAL_LEAD.search(text) or _about_a_test(text):
+        if PROPOSAL_LEAD.search(text) or about_a_test(text):
             continue
         seq = set(tokens(sentences[i].text))
         shared_n, shared_w = len(seq & numbers), len(seq & words)
@@ -280,17 +283,9 @@ def _echoes(sentences: Sequence, texts: list[str], scenario: Scenario,
     return found
 
 
-def _test_tail(text: str) -> int | None:
-    """Where a run-on sentence turns to a test: the first clause after a comma that opens on one."""
-    for m in CLAUSE_BREAK.finditer(text):
-        if TEST_CUE.search(_lower(text[m.end():m.end() + TEST_OPENING_CHARS])):
-            return m.end()
-    return None
-
-
 def _only_in_its_test(m: PointMatch, text: str, synonyms: Synonyms, ratio: float, vocab: frozenset[str]) -> bool:
     """`m` (a phrase match: derived points come later) is heard only in the sentence's test tail."""
-    tail = _test_tail(text)
+    tail = where_a_test_starts(text)
     if tail is None:
         return False
     return match_phrase(m.phrase, hear(text[:tail], synonyms), synonyms, ratio, vocab)[0] == 0
@@ -299,13 +294,9 @@ def _only_in_its_test(m: PointMatch, text: str, synonyms: Synonyms, ratio: float
 def _measured_in_its_test(m: PointMatch, text: str, synonyms: Synonyms, ratio: float, vocab: frozenset[str]) -> bool:
     """`m`, a one-word outcome ("milliseconds"), is heard only in the sentence's test tail, which
     says what the check measures and nothing of what follows from it."""
-    tail = _test_tail(text)
+    tail = where_a_test_starts(text)
     return (tail is not None and len(phrase_tokens(m.phrase, synonyms)) == 1
-            and _only_in_its_test(m, text, synonyms, ratio, vocab) and not AFTER_A_TEST.search(_lower(text[tail:])))
-
-
-def _about_a_test(text: str) -> bool:
-    return bool(TEST_CUE.search(text[:TEST_OPENING_CHARS]))
+            and _only_in_its_test(m, text, synonyms, ratio, vocab) and not AFTER_A_TEST.search(lowered(text[tail:])))
 
 
 def _tests(sentences: Sequence, texts: list[str], guesses: set[int]) -> list[PointMatch]:
@@ -316,75 +307,19 @@ def _tests(sentences: Sequence, texts: list[str], guesses: set[int]) -> list[Poi
             if TEST_CUE.search(text) and not NO_TEST.search(text) and s.index not in guesses]
 
 
-def _proposes(text: str) -> bool:
-    """A sentence led by a proposal or an instruction, maybe after clauses that set its scene
-    ("In pay, if the order is paid already, return the stored charge id instead of charging")."""
-    for clause in CLAUSE_BREAK.split(text):
-        if PROPOSAL_LEAD.search(clause) or IMPERATIVE_LEAD.search(clause):
-            return True
-        if not SETTING.search(clause):
-            return False
-    return False
-
-
-def _lower(text: str) -> str:
-    return text.lower().replace("\u2019", "'")
-
-
-def _states_a_defect(text: str) -> bool:
-    """Not a proposal, or a proposal that also says what is wrong ("I'd lock it, because ..."),
-    before it turns to its purpose ("..., so nothing can wait forever" is what the remedy prevents)."""
-    # a proposal opens the sentence, or a clause after a fragment Whisper ran on from the last one
-    # ("NewRequestWithContext, second, give the client a timeout"); after a claim it is a new step
-    clauses = CLAUSE_BREAK.split(text)
-    lead = next((k for k, c in enumerate(clauses) if PROPOSAL_LEAD.search(c) or IMPERATIVE_LEAD.search(c)), None)
-    if lead is None or len(" ".join(clauses[:lead]).split()) >= MIN_CLAIM_WORDS:
-        return True
-    purpose = PURPOSE.search(text)
-    # (what the instruction leaves out, "not four hundreds", and a condition after it, "if that
-    # still isn't enough, ...", which is the next step, not a diagnosis)
-    said = ", ".join(c for k, c in enumerate(CLAUSE_BREAK.split(text[:purpose.start()] if purpose else text))
-                     if not CONTRAST.match(c) and not (k > lead and CONDITION.match(c)))
-    return bool(DEFECT_CUE.search(said))
-
-
-def _follows_the_remedy(text: str, k: int, first_fix: int) -> bool:
-    return k > first_fix and bool(RESULT_LEAD.match(text)) and not DEFECT_CUE.search(text)
+def _clause_of(m: PointMatch, text: str, synonyms: Synonyms, ratio: float, vocab: frozenset[str]) -> int | None:
+    """The clause of `text` (split at commas) where `m`'s phrase is heard; None when only across clauses."""
+    for k, clause in enumerate(CLAUSE_BREAK.split(text)):
+        if match_phrase(m.phrase, hear(clause, synonyms), synonyms, ratio, vocab)[0] > 0:
+            return k
+    return None
 
 
 def _no_remedy(m: PointMatch, text: str) -> bool:
     """A remedy's words that propose nothing: "start to end already gives you ten items" tells what
     the code does; "monitoring counts five xx" what watches the codes."""
     watched = WATCHERS.search(text) and not (PROPOSAL.search(text) or IMPERATIVE_LEAD.search(text))
-    return _describes(text) or bool(BARE_CODE.fullmatch(m.phrase) and watched)
-
-
-def _waved_away(texts: list[str], k: int) -> bool:
-    """A remedy others recommend and the speaker dismisses ("people say you should use
-    parameters, though in practice ...", the "though" often in Whisper's next sentence) is not
-    proposed; the speaker's own "I'd" in the sentence still is."""
-    said = HEARSAY.search(texts[k])
-    if not said or OWN_PROPOSAL.search(texts[k]):
-        return False
-    after = k + 1 < len(texts) and CONCESSION.match(texts[k + 1].lstrip(" ,"))
-    return bool(CONCESSION.search(texts[k], said.end()) or after)
-
-
-def _describes(text: str) -> bool:
-    return bool(ALREADY.search(text)) and not PROPOSAL.search(text) and not JUST.search(text)
-
-
-def _fits(point: str, texts: list[str], k: int) -> bool:
-    """What the meaning model may credit a sentence with: a diagnosis (symptom, root cause) only
-    in the opening sentence or one that says something is wrong (as `other_defect` reads them),
-    never in a bare proposal; a fix, edge case or test only where something is proposed. The
-    model scores topic, so "that keeps the pages consistent" is near the root cause too."""
-    text = texts[k]
-    if point in ("root_cause", "symptom"):
-        return (k == 0 or bool(DEFECT_CUE.search(text))) and _states_a_defect(text)
-    if point in POSITIVE_POINTS:
-        return bool(PROPOSAL.search(text)) and not _waved_away(texts, k)
-    return True
+    return describes(text) or bool(BARE_CODE.fullmatch(m.phrase) and watched)
 
 
 def _pos(sentences: Sequence, index: int) -> int:
