@@ -121,6 +121,12 @@ def _points(text: str, scenario_id: str) -> dict[str, bool]:
      "same salt.", "js-blocking-event-loop", "root_cause", False),
     ("Replace pbkdf2Sync, because it isn't async, with crypto dot pbkdf2.", "js-blocking-event-loop",
      "root_cause", True),
+    # (dev23) brackets said aloud are symbols: "open paren, page minus one, close paren, times page size" is
+    # the remedy, and says nothing of "page times page size"
+    ("Offset equals, open paren, page minus one, close paren, times PAGE_SIZE.", "py-pagination-off-by-one",
+     "root_cause", False),
+    ("Offset equals, open paren, page minus one, close paren, times PAGE_SIZE.", "py-pagination-off-by-one",
+     "fix", True),
 ])
 def test_what_a_sentence_does(said, scenario, point, made):
     assert _points(said, scenario)[point] is made

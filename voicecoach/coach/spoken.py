@@ -28,7 +28,8 @@ SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_0
 # "oh" is a zero only between other digits ("four oh four"); on its own it is a word
 ZERO_WORDS = {"oh", "o"}
 # the names of symbols people read aloud in code: the symbol itself is dropped too
-SYMBOL_WORDS = frozenset({"dash", "hyphen", "slash", "backslash", "dot", "underscore", "colon", "semicolon"})
+SYMBOL_WORDS = frozenset({"dash", "hyphen", "slash", "backslash", "dot", "underscore", "colon", "semicolon",
+                          "paren", "parens", "parenthesis", "parentheses"})  # ("open paren, page minus one, close paren")
 # Whisper's homophones in front of a number: "to 100" is "two hundred", "for 22" is "four twenty two"
 HOMOPHONES = {"to": "2", "too": "2", "for": "4"}
 
