@@ -37,6 +37,10 @@ def _points(text: str, scenario_id: str) -> dict[str, bool]:
      "to len so you return an empty page instead of crashing.", "go-slice-off-by-one", "impact", False),
     ("Send one idempotency key on every attempt. In pay, if order dot status is paid already, return the "
      "stored charge id instead of charging.", "py-nonidempotent-retry", "impact", False),
+    # (thirteenth pass, dev23) brackets said aloud, heard "open the end ... close the end": the
+    # remedy's arithmetic, not a claim about an end
+    ("Off-set equals, open the end, page-minus-one, close the end, times, page-size.",
+     "py-pagination-off-by-one", "root_cause", False),
     # (twelfth pass, dev21) what "neither ... nor" names is missing, not proposed
     ("The client is an empty http dot Client, so its Timeout is zero. Get carries a background context, so "
      "nothing from the incoming request, neither its cancellation nor its deadline, reaches the outbound call.",

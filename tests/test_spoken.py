@@ -299,3 +299,22 @@ def test_letters_spelled_out_are_one_name():
     from voicecoach.coach.scenarios import get_scenario
     syn = synonyms_for(get_scenario("js-blocking-event-loop"))
     assert match_phrase("async pbkdf2", hear("Moving to the asynchronous crypto dot P B K D F two.", syn), syn)[0] == 1.0
+
+
+@pytest.mark.parametrize("said,kept", [
+    # (thirteenth pass, dev23) brackets around arithmetic, whatever tiny.en made of "paren"
+    ("offset equals open the end page minus one close the end times page size",
+     ("offset", "equals", "open", "page", "minus", "1", "close", "times", "page", "size")),
+    ("open bracket a plus b close bracket", ("open", "a", "plus", "b", "close")),
+])
+def test_brackets_said_aloud_around_arithmetic_are_dropped(said, kept):
+    assert spoken_words(said) == kept
+
+
+@pytest.mark.parametrize("said", [
+    "open the connection run the query close the connection",   # no operator between: real words
+    "open the file and close the file",
+    "open the end page minus size and never close",              # no matching close
+])
+def test_open_and_close_without_arithmetic_keep_their_words(said):
+    assert spoken_words(said) == tuple(said.split())

@@ -176,8 +176,33 @@ def numbers_to_digits(words: list[str]) -> list[str]:
 @lru_cache(maxsize=8192)
 def spoken_words(text: str) -> tuple[str, ...]:
     """The canonical words of `text`: identifiers split, numbers as digits, symbol names dropped."""
-    words = [w for w in raw_words(text) if w not in SYMBOL_WORDS]
+    words = _unbracketed([w for w in raw_words(text) if w not in SYMBOL_WORDS])
     return tuple(numbers_to_digits(words))
+
+
+_ARITHMETIC = frozenset({"plus", "minus", "times"})
+
+
+def _unbracketed(words: list[str]) -> list[str]:
+    """Brackets around arithmetic said aloud, whatever Whisper made of their name ("open the end,
+    page minus one, close the end" for "open paren ... close paren"): the same one or two words
+    after "open" and after "close", a few words apart, with an operator between, are dropped."""
+    if "open" not in words or "close" not in words:
+        return words
+    drop: set[int] = set()
+    for i, w in enumerate(words):
+        if w != "open":
+            continue
+        for j in range(i + 2, min(len(words), i + 10)):
+            if words[j] != "close":
+                continue
+            for n in (2, 1):
+                name = words[i + 1:i + 1 + n]
+                if len(name) == n and words[j + 1:j + 1 + n] == name and _ARITHMETIC & set(words[i + 1 + n:j]):
+                    drop |= set(range(i + 1, i + 1 + n)) | set(range(j + 1, j + 1 + n))
+                    break
+            break
+    return [w for k, w in enumerate(words) if k not in drop]
 
 
 def homophone_numbers(words: tuple[str, ...]) -> tuple[str, ...]:
