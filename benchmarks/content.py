@@ -3,18 +3,18 @@
 1. Reference answers: each scenario's `reference_answer` synthesised in every voice (espeak-ng
    en-us and en-gb, Piper when installed), scored with the scenario: content_score and missing
    key points, with and without the vocabulary prompt.
-2. Paraphrases (tests/labelled/paraphrases/{dev,...,dev23,holdout}.toml, labelled per key point): key-point
+2. Paraphrases (tests/labelled/paraphrases/{dev,...,dev24,holdout}.toml, labelled per key point): key-point
    recall and precision, "every good answer above every flawed one of its scenario", the verdict,
    on the text itself (synthetic word times) and on synthesised speech.
 3. Technical-term accuracy: of the scenario terms a script contains, the share found in what was
    heard: naive token matching on plain Whisper (before) vs spoken forms on hinted Whisper (after).
 4. Time: transcription with the vocabulary prompt over without it, same clips, same run.
 
-Tuning (synonyms, rules, thresholds) is done on dev to dev23 only (dev2 was the first test split,
-dev3, dev5 to dev23 the first twenty blind holdouts, dev4 a blind set measured once before tuning on
+Tuning (synonyms, rules, thresholds) is done on dev to dev24 only (dev2 was the first test split,
+dev3, dev5 to dev24 the first twenty-one blind holdouts, dev4 a blind set measured once before tuning on
 it: all have been measured, so they are tuning data now). holdout.toml is written blind and measured once;
 when it is absent, --split holdout says so and measures nothing.
-    .venv/bin/python benchmarks/content.py [--split dev|dev2|dev3|dev4|dev5|dev6|dev7|dev8|dev9|dev10|dev11|dev12|dev13|dev14|dev15|dev16|dev17|dev18|dev19|dev20|dev21|dev22|dev23|holdout|all] [--voices espeak-en-us,espeak-en-gb,piper-joe-us]
+    .venv/bin/python benchmarks/content.py [--split dev|dev2|dev3|dev4|dev5|dev6|dev7|dev8|dev9|dev10|dev11|dev12|dev13|dev14|dev15|dev16|dev17|dev18|dev19|dev20|dev21|dev22|dev23|dev24|holdout|all] [--voices espeak-en-us,espeak-en-gb,piper-joe-us]
         [--styles off,glossary,list] [--text-only] [--json]
 Transcripts are cached in /tmp/voicecoach-bench/transcripts, or $VOICECOACH_BENCH_CACHE (the key holds the
 prompt and PIPELINE_TAG: bump the tag when transcription changes).
@@ -55,7 +55,7 @@ PARAPHRASES = ROOT / "tests" / "labelled" / "paraphrases"
 FLAWED = ("wrong_cause", "diagnosis_only", "fix_only", "rambling")
 
 
-SPLITS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19", "dev20", "dev21", "dev22", "dev23", "holdout")  # holdout: written blind, measured once by the lead; never tuned on
+SPLITS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19", "dev20", "dev21", "dev22", "dev23", "dev24", "holdout")  # holdout: written blind, measured once by the lead; never tuned on
 
 
 def load_paraphrases(split: str) -> list[dict]:
@@ -208,7 +208,7 @@ def timing(scenarios: dict, terms_by_sid: dict, voice: str, cfg) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", default="dev", choices=(*SPLITS, "all"),
-                    help="dev to dev23 (tuning data), holdout (held out: report only), all (those present)")
+                    help="dev to dev24 (tuning data), holdout (held out: report only), all (those present)")
     ap.add_argument("--voices", default=None, help="comma-separated (default: espeak en-us, en-gb, Piper if installed)")
     ap.add_argument("--styles", default="off,glossary", help="vocabulary prompt styles to compare (off = none)")
     ap.add_argument("--text-only", action="store_true", help="paraphrases as text only: no synthesis, no model")
