@@ -37,6 +37,10 @@ def _points(text: str, scenario_id: str) -> dict[str, bool]:
      "to len so you return an empty page instead of crashing.", "go-slice-off-by-one", "impact", False),
     ("Send one idempotency key on every attempt. In pay, if order dot status is paid already, return the "
      "stored charge id instead of charging.", "py-nonidempotent-retry", "impact", False),
+    # (fourteenth pass, dev24) an edge case said as what is missing names it: unlike a remedy, it
+    # is not cancelled by "without"
+    ("One more thing, it decodes the body without looking at the status code, so an error page from tax "
+     "would get parsed as if it were a quote.", "go-missing-timeout", "edge_case", True),
     # (thirteenth pass, dev23) brackets said aloud, heard "open the end ... close the end": the
     # remedy's arithmetic, not a claim about an end
     ("Off-set equals, open the end, page-minus-one, close the end, times, page-size.",

@@ -50,8 +50,9 @@ Meaning = Callable[..., Mapping[str, list[tuple[int, float]]]]
 
 def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
                 terms: Iterable[str] = (), meaning: Meaning | None = None) -> dict[str, list[PointMatch]]:
-    """For each key point, its matches (best first per sentence). A fix, edge case or test heard
-    only after a negation ("there's no lock") describes the problem, so it does not count."""
+    """For each key point, its matches (best first per sentence). A fix or test heard only after
+    a negation ("there's no lock") describes the problem, so it does not count; an edge case
+    said as what is missing ("without looking at the status code") names it all the same."""
     synonyms = synonyms_for(scenario)
     terms = tuple(terms)
     vocab = term_joins(terms)
@@ -59,7 +60,7 @@ def find_points(sentences: Sequence, scenario: Scenario, ratio: float = 0.8, *,
     heard = [hear(s.text, synonyms) for s in sentences]
     out: dict[str, list[PointMatch]] = {}
     for point in scenario.key_points:
-        positive = point.name in POSITIVE_POINTS
+        positive = point.name in POSITIVE_POINTS and point.name != "edge_case"  # see the docstring
         found: list[PointMatch] = []
         for s, h in zip(sentences, heard):
             best: PointMatch | None = None
