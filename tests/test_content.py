@@ -551,7 +551,10 @@ def test_wrong_bug_only_when_another_defect_is_named():
                                    "dev20",
                                    "dev21",  # the eighteenth blind set: no text ranking failure when measured
                                    "dev22",  # the nineteenth: none either
-                                   "dev23"])  # the twentieth: one ("open paren, page minus one, close paren ...")
+                                   "dev23",  # the twentieth: one ("open paren, page minus one, close paren ...")
+                                   # the twenty-first: one (a remedy said as SQL, "update ... where stock is
+                                   # greater or equal to quantity", not heard as a remedy)
+                                   "dev24"])
 def test_paraphrased_good_answers_never_get_the_wrong_bug_and_outrank_the_flawed(split):
     cfg = load_config()
     by_scenario: dict[str, list[tuple[dict, dict]]] = {}
