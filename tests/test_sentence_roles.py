@@ -41,6 +41,11 @@ def _points(text: str, scenario_id: str) -> dict[str, bool]:
     # is not cancelled by "without"
     ("One more thing, it decodes the body without looking at the status code, so an error page from tax "
      "would get parsed as if it were a quote.", "go-missing-timeout", "edge_case", True),
+    # (fourteenth pass, dev24) how tiny.en writes a term it mishears, per scenario
+    ("You strive with resources for the connection, the statement, and the result set.",
+     "java-jdbc-connection-leak", "fix", True),
+    ("Connection league. Con dot close only runs on the success path.", "java-jdbc-connection-leak",
+     "root_cause", True),
     # (thirteenth pass, dev23) brackets said aloud, heard "open the end ... close the end": the
     # remedy's arithmetic, not a claim about an end
     ("Off-set equals, open the end, page-minus-one, close the end, times, page-size.",
