@@ -46,6 +46,10 @@ def _points(text: str, scenario_id: str) -> dict[str, bool]:
      "java-jdbc-connection-leak", "fix", True),
     ("Connection league. Con dot close only runs on the success path.", "java-jdbc-connection-leak",
      "root_cause", True),
+    # (fourteenth pass, dev24) the race detector said as a flag: "dash" is dropped as a symbol
+    ("Run that under dash race in CI.", "go-inventory-race", "root_cause", False),
+    ("Two requests interleave on the map, so it breaks under race conditions.", "go-inventory-race",
+     "root_cause", True),
     # (thirteenth pass, dev23) brackets said aloud, heard "open the end ... close the end": the
     # remedy's arithmetic, not a claim about an end
     ("Off-set equals, open the end, page-minus-one, close the end, times, page-size.",
