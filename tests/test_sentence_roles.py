@@ -50,6 +50,9 @@ def _points(text: str, scenario_id: str) -> dict[str, bool]:
     ("Run that under dash race in CI.", "go-inventory-race", "root_cause", False),
     ("Two requests interleave on the map, so it breaks under race conditions.", "go-inventory-race",
      "root_cause", True),
+    # (fourteenth pass, dev24) one more remedy added with no verb is an instruction too
+    ("Around the rest, a try-catch that forwards to next. Plus a process level listener for unhandled "
+     "rejection that logs.", "js-unhandled-rejection", "root_cause", False),
     # (thirteenth pass, dev23) brackets said aloud, heard "open the end ... close the end": the
     # remedy's arithmetic, not a claim about an end
     ("Off-set equals, open the end, page-minus-one, close the end, times, page-size.",

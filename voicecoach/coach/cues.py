@@ -20,12 +20,13 @@ PROPOSAL_LEAD = re.compile(r"^(so,? |and |then,? |also,? |first,? |second,? |thi
 # error middleware"): its purpose clause names the defect's topic without saying anything is wrong.
 IMPERATIVE_LEAD = re.compile(r"^(so,? |and |or |then,? |also,? |first,? |second,? |third,? |next,? |finally,? |just |only |"
                              r"better (still|yet),? |even better,? )*"
+                             r"(plus,? an? |"  # one more remedy, with no verb: "plus a listener for unhandled rejections"
                              r"(i |we )?"  # Whisper drops the 'd: "I drop the handler in try-catch" for "I'd wrap"
                              r"(don't |do not |never )?"  # "don't keep the lock held while calling the warehouse"
                              r"(wrap|add|use|replace|change|push|move|switch|put|hold|pass|validate|whitelist|"
                              r"allowlist|clamp|cap|give|build|swap|catch|close|guard|lock|reject|refuse|send|derive|"
                              r"compute|bind|parameteri[sz]e|set|make|return|drop|rewrite|generate|store|parse|call|load|keep|cache|read|"
-                             r"retry)\b")
+                             r"retry)\b)")
 PROPOSAL = re.compile(r"\b(i'd|i would|i'll|we'd|we would|we'll|should|need to|needs to|let's|instead|make sure|"
                       r"have to|has to|would|could|want to|the way to|better to|add|adding|use|using|wrap|move|"
                       r"replace|switch|write|cover|assert|check that|test)\b")
